@@ -1,0 +1,83 @@
+using MLNet.CSP.Models.Configs;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.CSP.Models;
+
+/// <summary>
+/// An image backbone with a classifier head. <c>forward</c> returns logits; <see cref="ForwardFeatures"/> returns the
+/// final feature map and <see cref="ForwardHead"/> pools it (and classifies it unless <c>preLogits</c>).
+/// </summary>
+public abstract class Backbone : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Creates the backbone.</summary>
+    protected Backbone(string architecture, PretrainedConfig pretrained) : base(architecture)
+    {
+        Architecture = architecture;
+        Pretrained = pretrained;
+    }
+
+    /// <summary>The registered name this network was built from.</summary>
+    public string Architecture { get; }
+
+    /// <summary>Preprocessing that the published checkpoint expects.</summary>
+    public PretrainedConfig Pretrained { get; }
+
+    /// <summary>Channels of the final feature map (= length of the pooled feature vector).</summary>
+    public abstract int NumFeatures { get; }
+
+    /// <summary>Number of classes of the classifier (0: none, <c>forward</c> returns pooled features).</summary>
+    public abstract int NumClasses { get; }
+
+    /// <summary>State-dict key prefix of the classifier parameters (e.g. <c>head.fc.</c>).</summary>
+    public abstract string ClassifierPrefix { get; }
+
+    /// <summary>
+    /// The state dict in PyTorch's key order (per module: parameters, buffers, then children), the order the
+    /// reference implementations and published checkpoints use. Tensors are the live parameters and buffers.
+    /// </summary>
+    public IReadOnlyList<(string Key, Tensor Value)> StateDict() => PyTorchStateDict.Entries(this);
+
+    /// <summary>Runs the network up to the final feature map (NCHW).</summary>
+    public Tensor ForwardFeatures(Tensor x)
+    {
+        ValidateInput(x);
+        return RunFeatures(x, null);
+    }
+
+    /// <summary>
+    /// Runs the network up to the final feature map and returns every stage's output, named as the reference
+    /// implementation's modules (e.g. <c>stem</c>, <c>stages.0</c>; <c>layer1</c>; <c>features.denseblock1</c>).
+    /// The caller owns the returned tensors.
+    /// </summary>
+    public IReadOnlyList<(string Name, Tensor Output)> ForwardStages(Tensor x)
+    {
+        ValidateInput(x);
+        var outputs = new List<(string, Tensor)>();
+        RunFeatures(x, (name, t) => outputs.Add((name, t.alias()))).Dispose();
+        return outputs;
+    }
+
+    /// <summary>Pools a feature map; returns the pooled vector when <paramref name="preLogits"/>, else logits.</summary>
+    public abstract Tensor ForwardHead(Tensor features, bool preLogits = false);
+
+    /// <summary>Replaces the classifier with a freshly initialised one (0 removes it).</summary>
+    public abstract void ResetClassifier(int numClasses);
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var features = ForwardFeatures(x);
+        return ForwardHead(features, preLogits: false);
+    }
+
+    /// <summary>Runs the feature extractor, reporting each stage output to <paramref name="tap"/> when given.</summary>
+    protected abstract Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap);
+
+    private static void ValidateInput(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.dim() != 4 || x.shape[1] != 3)
+            throw new ArgumentException($"Expected an image batch of shape [N, 3, H, W], got [{string.Join(", ", x.shape)}].", nameof(x));
+    }
+}

@@ -1,0 +1,75 @@
+using MLNet.CSP.Models.Configs;
+
+namespace MLNet.CSP.Models;
+
+/// <summary>The backbone registry: every variant by name, built from its configuration.</summary>
+public static class Backbones
+{
+    private static readonly object Gate = new();
+    private static readonly List<string> OrderedNames = [];
+    private static readonly Dictionary<string, IBackboneConfig> Registry = new(StringComparer.OrdinalIgnoreCase);
+
+    static Backbones()
+    {
+        foreach (var (name, config) in ZooConfigs.All()) Register(name, config);
+    }
+
+    /// <summary>Every registered name, in registration order.</summary>
+    public static IReadOnlyList<string> Names
+    {
+        get { lock (Gate) return OrderedNames.ToArray(); }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is registered (case-insensitive).</summary>
+    public static bool Contains(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (Gate) return Registry.ContainsKey(name);
+    }
+
+    /// <summary>Registers a new variant (for example a width-scaled CSP net for CPU apps).</summary>
+    /// <exception cref="ArgumentException">The name is empty or already registered.</exception>
+    public static void Register(string name, IBackboneConfig config)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(config);
+        lock (Gate)
+        {
+            if (!Registry.TryAdd(name, config))
+                throw new ArgumentException($"A backbone named '{name}' is already registered.", nameof(name));
+            OrderedNames.Add(name);
+        }
+    }
+
+    /// <summary>The configuration registered under <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the registered ones.</exception>
+    public static IBackboneConfig GetConfig(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (Gate)
+        {
+            if (Registry.TryGetValue(name, out var config)) return config;
+            throw new ArgumentException(
+                $"Unknown backbone architecture '{name}'. Registered: {string.Join(", ", OrderedNames)}.", nameof(name));
+        }
+    }
+
+    /// <summary>Creates a freshly initialised network of the given architecture.</summary>
+    /// <param name="name">A registered name (see <see cref="Names"/>).</param>
+    /// <param name="numClasses">Classifier outputs; 0 for a network without classifier.</param>
+    public static Backbone Create(string name, int numClasses = 1000)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(numClasses);
+        var config = GetConfig(name);
+        string canonical;
+        lock (Gate) canonical = OrderedNames.First(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+        return config.Build(canonical, numClasses);
+    }
+
+    /// <summary>Parameter count and multiply-accumulates of an architecture at an input size.</summary>
+    public static ModelComplexity Describe(string name, int height = 224, int width = 224, int numClasses = 1000)
+    {
+        using var model = Create(name, numClasses);
+        return ModelComplexity.Measure(model, height, width);
+    }
+}

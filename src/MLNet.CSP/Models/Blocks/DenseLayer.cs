@@ -1,0 +1,37 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using Conv2d = TorchSharp.Modules.Conv2d;
+using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
+
+namespace MLNet.CSP.Models.Blocks;
+
+/// <summary>
+/// torchvision DenseNet layer: BN-ReLU-1x1 conv to <c>bnSize * growthRate</c>, BN-ReLU-3x3 conv to
+/// <c>growthRate</c> new channels. Keys <c>norm1</c>, <c>conv1</c>, <c>norm2</c>, <c>conv2</c>.
+/// </summary>
+public sealed class DenseLayer : nn.Module<Tensor, Tensor>
+{
+    private readonly BatchNorm2d norm1;
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d norm2;
+    private readonly Conv2d conv2;
+
+    /// <summary>Creates the layer.</summary>
+    public DenseLayer(int inChannels, int growthRate, int bnSize) : base(nameof(DenseLayer))
+    {
+        norm1 = nn.BatchNorm2d(inChannels);
+        conv1 = nn.Conv2d(inChannels, bnSize * growthRate, 1, 1, 0, 1, PaddingModes.Zeros, 1, false);
+        norm2 = nn.BatchNorm2d(bnSize * growthRate);
+        conv2 = nn.Conv2d(bnSize * growthRate, growthRate, 3, 1, 1, 1, PaddingModes.Zeros, 1, false);
+        RegisterComponents();
+    }
+
+    /// <summary>Computes the new feature channels from the concatenation of all previous ones.</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var a = norm1.call(x).relu_();
+        using var b = conv1.call(a);
+        using var c = norm2.call(b).relu_();
+        return conv2.call(c);
+    }
+}

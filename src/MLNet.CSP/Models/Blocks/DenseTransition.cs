@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using Conv2d = TorchSharp.Modules.Conv2d;
+using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
+
+namespace MLNet.CSP.Models.Blocks;
+
+/// <summary>torchvision DenseNet transition: BN-ReLU-1x1 conv (<c>norm</c>, <c>conv</c>), then 2x2 average pool.</summary>
+public sealed class DenseTransition : nn.Module<Tensor, Tensor>
+{
+    private readonly BatchNorm2d norm;
+    private readonly Conv2d conv;
+
+    /// <summary>Creates the transition.</summary>
+    public DenseTransition(int inChannels, int outChannels) : base(nameof(DenseTransition))
+    {
+        norm = nn.BatchNorm2d(inChannels);
+        conv = nn.Conv2d(inChannels, outChannels, 1, 1, 0, 1, PaddingModes.Zeros, 1, false);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var a = norm.call(x).relu_();
+        using var b = conv.call(a);
+        return nn.functional.avg_pool2d(b, 2, 2);
+    }
+}

@@ -1,0 +1,51 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using Conv2d = TorchSharp.Modules.Conv2d;
+using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
+
+namespace MLNet.CSP.Models.Blocks;
+
+/// <summary>torchvision ResNet v1.5 bottleneck (stride on the 3x3): keys <c>conv1..3</c>, <c>bn1..3</c>, <c>downsample.0/1</c>.</summary>
+public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Output channels are <c>planes * Expansion</c>.</summary>
+    public const int Expansion = 4;
+
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Conv2d conv3;
+    private readonly BatchNorm2d bn3;
+    private readonly TorchSharp.Modules.Sequential? downsample;
+
+    /// <summary>Creates the block; width is <c>planes * widthPerGroup / 64 * groups</c>.</summary>
+    public ResNetBottleneck(int inChannels, int planes, int stride, int groups, int widthPerGroup) : base(nameof(ResNetBottleneck))
+    {
+        int width = (int)(planes * (widthPerGroup / 64.0)) * groups;
+        int outChannels = planes * Expansion;
+        conv1 = nn.Conv2d(inChannels, width, 1, 1, 0, 1, PaddingModes.Zeros, 1, false);
+        bn1 = nn.BatchNorm2d(width);
+        conv2 = nn.Conv2d(width, width, 3, stride, 1, 1, PaddingModes.Zeros, groups, false);
+        bn2 = nn.BatchNorm2d(width);
+        conv3 = nn.Conv2d(width, outChannels, 1, 1, 0, 1, PaddingModes.Zeros, 1, false);
+        bn3 = nn.BatchNorm2d(outChannels);
+        if (stride != 1 || inChannels != outChannels)
+            downsample = nn.Sequential(nn.Conv2d(inChannels, outChannels, 1, stride, 0, 1, PaddingModes.Zeros, 1, false), nn.BatchNorm2d(outChannels));
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var a0 = conv1.call(x);
+        using var a = bn1.call(a0).relu_();
+        using var b0 = conv2.call(a);
+        using var b = bn2.call(b0).relu_();
+        using var c0 = conv3.call(b);
+        var c = bn3.call(c0);
+        if (downsample is null) return c.add_(x).relu_();
+        using var identity = downsample.call(x);
+        return c.add_(identity).relu_();
+    }
+}

@@ -1,0 +1,22 @@
+using MLNet.CSP.Models.Networks;
+
+namespace MLNet.CSP.Models.Configs;
+
+/// <summary>A torchvision DenseNet variant.</summary>
+/// <param name="GrowthRate">Channels each dense layer adds.</param>
+/// <param name="BlockConfig">Dense layers per block.</param>
+/// <param name="InitFeatures">Stem output channels.</param>
+/// <param name="BnSize">Bottleneck width multiplier of the 1x1 conv.</param>
+/// <param name="Pretrained">Preprocessing of the published checkpoint.</param>
+/// <param name="Reference">Reference implementation.</param>
+public sealed record DenseNetConfig(
+    int GrowthRate,
+    IReadOnlyList<int> BlockConfig,
+    int InitFeatures,
+    int BnSize,
+    PretrainedConfig Pretrained,
+    string Reference = "torchvision 0.14 densenet.py") : IBackboneConfig
+{
+    /// <inheritdoc />
+    public Backbone Build(string name, int numClasses) => new DenseNet(name, this, numClasses);
+}

@@ -1,0 +1,77 @@
+using MLNet.CSP.Models.Blocks;
+using MLNet.CSP.Models.Layers;
+using MLNet.CSP.Models.Stages;
+
+namespace MLNet.CSP.Models.Configs;
+
+/// <summary>The variant table: one configuration per registered name.</summary>
+internal static class ZooConfigs
+{
+    public static IEnumerable<(string Name, IBackboneConfig Config)> All()
+    {
+        yield return ("cspresnet50", new CspNetConfig(
+            new CspStemConfig([64], 7, 4, MaxPool: true),
+            [
+                new(3, 128, Stride: 1, ExpandRatio: 2, BottleRatio: 0.5, CrossLinear: true),
+                new(3, 256, ExpandRatio: 2, BottleRatio: 0.5, CrossLinear: true),
+                new(5, 512, ExpandRatio: 2, BottleRatio: 0.5, CrossLinear: true),
+                new(2, 1024, ExpandRatio: 2, BottleRatio: 0.5, CrossLinear: true),
+            ],
+            ActivationKind.LeakyReLU,
+            PretrainedConfig.TimmCsp(hubId: "timm/cspresnet50.ra_in1k")));
+
+        yield return ("cspresnext50", new CspNetConfig(
+            new CspStemConfig([64], 7, 4, MaxPool: true),
+            [
+                new(3, 256, Stride: 1, Groups: 32, BlockRatio: 0.5, CrossLinear: true),
+                new(3, 512, Groups: 32, BlockRatio: 0.5, CrossLinear: true),
+                new(5, 1024, Groups: 32, BlockRatio: 0.5, CrossLinear: true),
+                new(2, 2048, Groups: 32, BlockRatio: 0.5, CrossLinear: true),
+            ],
+            ActivationKind.LeakyReLU,
+            PretrainedConfig.TimmCsp(hubId: "timm/cspresnext50.ra_in1k")));
+
+        yield return ("cspdarknet53", new CspNetConfig(
+            new CspStemConfig([32], 3, 1, MaxPool: false),
+            [
+                new(1, 64, ExpandRatio: 2, BottleRatio: 0.5, BlockRatio: 1, DownGrowth: true, Block: BlockType.Dark),
+                new(2, 128, BlockRatio: 0.5, DownGrowth: true, Block: BlockType.Dark),
+                new(8, 256, BlockRatio: 0.5, DownGrowth: true, Block: BlockType.Dark),
+                new(8, 512, BlockRatio: 0.5, DownGrowth: true, Block: BlockType.Dark),
+                new(4, 1024, BlockRatio: 0.5, DownGrowth: true, Block: BlockType.Dark),
+            ],
+            ActivationKind.LeakyReLU,
+            PretrainedConfig.TimmCsp(hubId: "timm/cspdarknet53.ra_in1k")));
+
+        yield return ("darknet53", new CspNetConfig(
+            new CspStemConfig([32], 3, 1, MaxPool: false),
+            [
+                DarkStage(1, 64), DarkStage(2, 128), DarkStage(8, 256), DarkStage(8, 512), DarkStage(4, 1024),
+            ],
+            ActivationKind.LeakyReLU,
+            PretrainedConfig.TimmCsp(Interpolation.Bicubic, "timm/darknet53.c2ns_in1k")));
+
+        yield return ("cs3darknet_s", Cs3DarkNet.Scale(0.5, 0.5) with { Pretrained = PretrainedConfig.TimmCsp(Interpolation.Bicubic) });
+        yield return ("cs3darknet_m", Cs3DarkNet.Scale(0.75, 0.67) with { Pretrained = PretrainedConfig.TimmCsp(Interpolation.Bicubic, "timm/cs3darknet_m.c2ns_in1k") });
+        yield return ("cs3darknet_l", Cs3DarkNet with { Pretrained = PretrainedConfig.TimmCsp(Interpolation.Bicubic, "timm/cs3darknet_l.c2ns_in1k") });
+
+        yield return ("resnet50", new ResNetConfig([3, 4, 6, 3], 1, 64, PretrainedConfig.Torchvision("torchvision ResNet50_Weights.IMAGENET1K_V1")));
+        yield return ("resnext50_32x4d", new ResNetConfig([3, 4, 6, 3], 32, 4, PretrainedConfig.Torchvision("torchvision ResNeXt50_32X4D_Weights.IMAGENET1K_V1")));
+        yield return ("densenet121", new DenseNetConfig(32, [6, 12, 24, 16], 64, 4, PretrainedConfig.Torchvision("torchvision DenseNet121_Weights.IMAGENET1K_V1")));
+    }
+
+    /// <summary>timm's CS3 DarkNet at width and depth 1 (cs3darknet_l); the s/m variants scale it.</summary>
+    private static CspNetConfig Cs3DarkNet { get; } = new(
+        new CspStemConfig([32, 64], 3, 2, MaxPool: false),
+        [
+            Cs3Stage(3, 128), Cs3Stage(6, 256), Cs3Stage(9, 512), Cs3Stage(3, 1024),
+        ],
+        ActivationKind.SiLU,
+        PretrainedConfig.TimmCsp(Interpolation.Bicubic));
+
+    private static CspStageConfig Cs3Stage(int depth, int outChannels) =>
+        new(depth, outChannels, BlockRatio: 0.5, Type: StageType.Cs3, Block: BlockType.Dark);
+
+    private static CspStageConfig DarkStage(int depth, int outChannels) =>
+        new(depth, outChannels, BottleRatio: 0.5, Type: StageType.Dark, Block: BlockType.Dark);
+}

@@ -1,0 +1,50 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using Conv2d = TorchSharp.Modules.Conv2d;
+using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
+
+namespace MLNet.CSP.Models.Layers;
+
+/// <summary>
+/// Convolution (no bias) followed by BatchNorm and an optional activation; state-dict keys
+/// <c>conv.weight</c> and <c>bn.*</c> as in timm's <c>ConvNormAct</c>.
+/// </summary>
+public sealed class ConvNormAct : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv;
+    private readonly BatchNorm2d bn;
+
+    /// <summary>Creates the layer; padding is timm's symmetric "same" padding for odd kernels.</summary>
+    public ConvNormAct(int inChannels, int outChannels, int kernelSize, int stride = 1, int groups = 1,
+        ActivationKind activation = ActivationKind.ReLU) : base(nameof(ConvNormAct))
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"Channels ({inChannels} -> {outChannels}) must be divisible by groups ({groups}).", nameof(groups));
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        Activation = activation;
+        int padding = ((stride - 1) + (kernelSize - 1)) / 2;
+        conv = nn.Conv2d(inChannels, outChannels, kernelSize, stride, padding, 1, PaddingModes.Zeros, groups, false);
+        bn = nn.BatchNorm2d(outChannels);
+        RegisterComponents();
+    }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Activation after the norm.</summary>
+    public ActivationKind Activation { get; }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var y = conv.call(x);
+        var z = bn.call(y);
+        return Activations.Apply(z, Activation, inPlace: true);
+    }
+}

@@ -1,0 +1,55 @@
+using MLNet.CSP.Models.Configs;
+using MLNet.CSP.Models.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+using Linear = TorchSharp.Modules.Linear;
+
+namespace MLNet.CSP.Models.Networks;
+
+/// <summary>torchvision DenseNet: <c>features.*</c>, then ReLU, global average pool and <c>classifier</c>.</summary>
+public sealed class DenseNet : Backbone
+{
+    private readonly DenseNetFeatures features;
+    private Linear? classifier;
+
+    /// <summary>Builds the network described by <paramref name="config"/>.</summary>
+    public DenseNet(string name, DenseNetConfig config, int numClasses) : base(name, config.Pretrained)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        features = new DenseNetFeatures(config);
+        register_module("features", features);
+        NumFeatures = features.OutChannels;
+        ResetClassifier(numClasses);
+    }
+
+    /// <inheritdoc />
+    public override int NumFeatures { get; }
+
+    /// <inheritdoc />
+    public override int NumClasses => classifier is null ? 0 : (int)classifier.weight!.shape[0];
+
+    /// <inheritdoc />
+    public override string ClassifierPrefix => "classifier.";
+
+    /// <inheritdoc />
+    public override Tensor ForwardHead(Tensor features, bool preLogits = false)
+    {
+        Tensor pooled;
+        using (var activated = features.relu()) pooled = Pooling.GlobalAverage(activated);
+        if (preLogits || classifier is null) return pooled;
+        using (pooled) return classifier.call(pooled);
+    }
+
+    /// <inheritdoc />
+    public override void ResetClassifier(int numClasses)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(numClasses);
+        classifier?.Dispose();
+        register_module("classifier", null!);
+        classifier = numClasses > 0 ? nn.Linear(NumFeatures, numClasses) : null;
+        if (classifier is not null) register_module("classifier", classifier);
+    }
+
+    /// <inheritdoc />
+    protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap) => features.Run(x, tap);
+}

@@ -1,0 +1,91 @@
+using MLNet.CSP.Models.Blocks;
+using MLNet.CSP.Models.Configs;
+using MLNet.CSP.Models.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+using Conv2d = TorchSharp.Modules.Conv2d;
+using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
+using Linear = TorchSharp.Modules.Linear;
+
+namespace MLNet.CSP.Models.Networks;
+
+/// <summary>torchvision ResNet / ResNeXt with bottleneck blocks: <c>conv1</c>, <c>bn1</c>, <c>layer1..4</c>, <c>fc</c>.</summary>
+public sealed class ResNet : Backbone
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly List<TorchSharp.Modules.ModuleList<ResNetBottleneck>> layers = [];
+    private Linear? fc;
+
+    /// <summary>Builds the network described by <paramref name="config"/>.</summary>
+    public ResNet(string name, ResNetConfig config, int numClasses) : base(name, config.Pretrained)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        conv1 = nn.Conv2d(3, 64, 7, 2, 3, 1, PaddingModes.Zeros, 1, false);
+        bn1 = nn.BatchNorm2d(64);
+        RegisterComponents();
+        int channels = 64;
+        for (int i = 0; i < config.Layers.Count; i++)
+        {
+            int planes = 64 << i;
+            var layer = new TorchSharp.Modules.ModuleList<ResNetBottleneck>();
+            for (int b = 0; b < config.Layers[i]; b++)
+            {
+                layer.Add(new ResNetBottleneck(channels, planes, b == 0 && i > 0 ? 2 : 1, config.Groups, config.WidthPerGroup));
+                channels = planes * ResNetBottleneck.Expansion;
+            }
+            register_module($"layer{i + 1}", layer);
+            layers.Add(layer);
+        }
+        NumFeatures = channels;
+        ResetClassifier(numClasses);
+    }
+
+    /// <inheritdoc />
+    public override int NumFeatures { get; }
+
+    /// <inheritdoc />
+    public override int NumClasses => fc is null ? 0 : (int)fc.weight!.shape[0];
+
+    /// <inheritdoc />
+    public override string ClassifierPrefix => "fc.";
+
+    /// <inheritdoc />
+    public override Tensor ForwardHead(Tensor features, bool preLogits = false)
+    {
+        var pooled = Pooling.GlobalAverage(features);
+        if (preLogits || fc is null) return pooled;
+        using (pooled) return fc.call(pooled);
+    }
+
+    /// <inheritdoc />
+    public override void ResetClassifier(int numClasses)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(numClasses);
+        fc?.Dispose();
+        register_module("fc", null!);
+        fc = numClasses > 0 ? nn.Linear(NumFeatures, numClasses) : null;
+        if (fc is not null) register_module("fc", fc);
+    }
+
+    /// <inheritdoc />
+    protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap)
+    {
+        Tensor current;
+        using (var c = conv1.call(x))
+        using (var b = bn1.call(c).relu_())
+            current = Pooling.StemMaxPool(b);
+        tap?.Invoke("maxpool", current);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            foreach (var block in layers[i])
+            {
+                var next = block.call(current);
+                current.Dispose();
+                current = next;
+            }
+            tap?.Invoke($"layer{i + 1}", current);
+        }
+        return current;
+    }
+}

@@ -1,0 +1,57 @@
+using MLNet.CSP.Models.Blocks;
+using MLNet.CSP.Models.Configs;
+using MLNet.CSP.Models.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+using ModuleList = TorchSharp.Modules.ModuleList<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>>;
+
+namespace MLNet.CSP.Models.Stages;
+
+/// <summary>
+/// Cross stage partial stage (timm <c>CrossStage</c>): optional strided 3x3 <c>conv_down</c>, 1x1 <c>conv_exp</c>,
+/// split by channels into a skip half and a block half; the block half runs the blocks and the partial
+/// transition <c>conv_transition_b</c>; the halves are concatenated (skip first) and fused by <c>conv_transition</c>.
+/// </summary>
+public sealed class CrossStage : nn.Module<Tensor, Tensor>
+{
+    private readonly ConvNormAct? conv_down;
+    private readonly ConvNormAct conv_exp;
+    private readonly ModuleList blocks;
+    private readonly ConvNormAct conv_transition_b;
+    private readonly ConvNormAct conv_transition;
+    private readonly int splitChannels;
+
+    /// <summary>Builds the stage from its configuration.</summary>
+    public CrossStage(int inChannels, CspStageConfig cfg, ActivationKind activation) : base(nameof(CrossStage))
+    {
+        int downChannels = cfg.DownGrowth ? cfg.OutChannels : inChannels;
+        int expChannels = (int)Math.Round(cfg.OutChannels * cfg.ExpandRatio, MidpointRounding.ToEven);
+        int blockOut = (int)Math.Round(cfg.OutChannels * cfg.BlockRatio, MidpointRounding.ToEven);
+        int channels = inChannels;
+        if (cfg.Stride != 1)
+        {
+            conv_down = new ConvNormAct(inChannels, downChannels, 3, cfg.Stride, cfg.Groups, activation);
+            channels = downChannels;
+        }
+        conv_exp = new ConvNormAct(channels, expChannels, 1, activation: cfg.CrossLinear ? ActivationKind.None : activation);
+        splitChannels = expChannels / 2;
+        blocks = BlockFactory.Create(cfg.Block, cfg.Depth, splitChannels, blockOut, cfg.BottleRatio, cfg.Groups, activation);
+        conv_transition_b = new ConvNormAct(cfg.Depth > 0 ? blockOut : splitChannels, splitChannels, 1, activation: activation);
+        conv_transition = new ConvNormAct(expChannels, cfg.OutChannels, 1, activation: activation);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var down = conv_down is null ? x.alias() : conv_down.call(x);
+        using var expanded = conv_exp.call(down);
+        var parts = expanded.split(splitChannels, 1);
+        using var skip = parts[0];
+        using var blockIn = parts[1];
+        using var blockOut = BlockFactory.Run(blocks, blockIn);
+        using var partial = conv_transition_b.call(blockOut);
+        using var merged = torch.cat([skip, partial], 1);
+        return conv_transition.call(merged);
+    }
+}

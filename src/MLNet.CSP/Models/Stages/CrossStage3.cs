@@ -1,0 +1,55 @@
+using MLNet.CSP.Models.Blocks;
+using MLNet.CSP.Models.Configs;
+using MLNet.CSP.Models.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+using ModuleList = TorchSharp.Modules.ModuleList<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>>;
+
+namespace MLNet.CSP.Models.Stages;
+
+/// <summary>
+/// CSP stage with one output transition (timm <c>CrossStage3</c>): optional <c>conv_down</c>, <c>conv_exp</c>,
+/// split; the first half runs the blocks, the second skips; concat (blocks first) and <c>conv_transition</c>.
+/// </summary>
+public sealed class CrossStage3 : nn.Module<Tensor, Tensor>
+{
+    private readonly ConvNormAct? conv_down;
+    private readonly ConvNormAct conv_exp;
+    private readonly ModuleList blocks;
+    private readonly ConvNormAct conv_transition;
+    private readonly int splitChannels;
+
+    /// <summary>Builds the stage from its configuration.</summary>
+    public CrossStage3(int inChannels, CspStageConfig cfg, ActivationKind activation) : base(nameof(CrossStage3))
+    {
+        int downChannels = cfg.DownGrowth ? cfg.OutChannels : inChannels;
+        int expChannels = (int)Math.Round(cfg.OutChannels * cfg.ExpandRatio, MidpointRounding.ToEven);
+        int blockOut = (int)Math.Round(cfg.OutChannels * cfg.BlockRatio, MidpointRounding.ToEven);
+        int channels = inChannels;
+        if (cfg.Stride != 1)
+        {
+            conv_down = new ConvNormAct(inChannels, downChannels, 3, cfg.Stride, cfg.Groups, activation);
+            channels = downChannels;
+        }
+        conv_exp = new ConvNormAct(channels, expChannels, 1, activation: cfg.CrossLinear ? ActivationKind.None : activation);
+        splitChannels = expChannels / 2;
+        if (cfg.Depth > 0 && blockOut != splitChannels)
+            throw new ArgumentException($"A CS3 stage needs block output channels ({blockOut}) equal to half the expanded channels ({splitChannels}).");
+        blocks = BlockFactory.Create(cfg.Block, cfg.Depth, splitChannels, blockOut, cfg.BottleRatio, cfg.Groups, activation);
+        conv_transition = new ConvNormAct(expChannels, cfg.OutChannels, 1, activation: activation);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var down = conv_down is null ? x.alias() : conv_down.call(x);
+        using var expanded = conv_exp.call(down);
+        var parts = expanded.split(splitChannels, 1);
+        using var blockIn = parts[0];
+        using var skip = parts[1];
+        using var blockOut = BlockFactory.Run(blocks, blockIn);
+        using var merged = torch.cat([blockOut, skip], 1);
+        return conv_transition.call(merged);
+    }
+}

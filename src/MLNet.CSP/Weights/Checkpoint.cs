@@ -1,0 +1,134 @@
+using System.Collections;
+using MLNet.CSP.Models;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace MLNet.CSP.Weights;
+
+/// <summary>
+/// Reads and writes network weights as PyTorch state dicts: <c>.safetensors</c>, and PyTorch pickles
+/// (<c>.pth</c>, <c>.pt</c>, <c>.bin</c>, <c>.ckpt</c>) as published for timm and torchvision models.
+/// </summary>
+public static class Checkpoint
+{
+    private static readonly string[] WrapperKeys = ["state_dict", "model", "state_dict_ema", "model_ema"];
+
+    /// <summary>Reads a state dict from a file; the caller owns (and disposes) the tensors.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable checkpoint.</exception>
+    public static Dictionary<string, Tensor> Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint file '{path}' was not found.", path);
+        try
+        {
+            if (IsSafetensors(path)) return Safetensors.LoadStateDict(path);
+            return Flatten(PyTorchUnpickler.UnpickleStateDict(path));
+        }
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException and not FileNotFoundException)
+        {
+            throw new InvalidDataException($"Checkpoint file '{path}' could not be read (truncated or not a PyTorch/safetensors state dict): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Loads a checkpoint file into <paramref name="model"/>; strict unless <paramref name="options"/> say otherwise.</summary>
+    /// <exception cref="CheckpointMismatchException">Keys or shapes differ; the message lists them.</exception>
+    public static void Load(Backbone model, string path, CheckpointLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var stateDict = Read(path);
+        try
+        {
+            Load(model, stateDict, path, options);
+        }
+        finally
+        {
+            foreach (var t in stateDict.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Copies a state dict into <paramref name="model"/> after checking every key and shape.</summary>
+    /// <exception cref="CheckpointMismatchException">Keys or shapes differ; the message lists them.</exception>
+    public static void Load(Backbone model, IReadOnlyDictionary<string, Tensor> stateDict, string source, CheckpointLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stateDict);
+        options ??= CheckpointLoadOptions.Strict;
+        var target = model.state_dict();
+        var source2 = StripPrefix(stateDict, "module.");
+        bool IsClassifier(string key) => key.StartsWith(model.ClassifierPrefix, StringComparison.Ordinal);
+
+        var missing = new List<string>();
+        var mismatched = new List<string>();
+        var plan = new List<(Tensor Target, Tensor Value)>();
+        bool classifierMismatch = target.Keys.Where(IsClassifier).Any(k =>
+            !source2.TryGetValue(k, out var v) || !v.shape.SequenceEqual(target[k].shape));
+        foreach (var (key, tensor) in target)
+        {
+            bool skipClassifier = IsClassifier(key) && (options.ExcludeClassifier || (options.SkipMismatchedClassifier && classifierMismatch));
+            if (skipClassifier) continue;
+            if (!source2.TryGetValue(key, out var value))
+            {
+                // BatchNorm's step counter is absent from many published checkpoints and unused in inference.
+                if (!key.EndsWith("num_batches_tracked", StringComparison.Ordinal)) missing.Add(key);
+                continue;
+            }
+            if (!value.shape.SequenceEqual(tensor.shape))
+            {
+                mismatched.Add($"{key}: checkpoint [{string.Join(", ", value.shape)}] vs network [{string.Join(", ", tensor.shape)}]");
+                continue;
+            }
+            plan.Add((tensor, value));
+        }
+        var unexpected = source2.Keys.Where(k => !target.ContainsKey(k) && !(IsClassifier(k) && (options.ExcludeClassifier || options.SkipMismatchedClassifier))).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0 || mismatched.Count > 0)
+            throw new CheckpointMismatchException(source, model.Architecture, missing, unexpected, mismatched);
+
+        using var _ = torch.no_grad();
+        foreach (var (t, v) in plan) t.copy_(v);
+    }
+
+    /// <summary>Writes the model's state dict: safetensors for <c>.safetensors</c>, else a PyTorch pickle.</summary>
+    public static void Save(Backbone model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var stateDict = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
+        try
+        {
+            if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) Safetensors.SaveStateDict(path, stateDict);
+            else PyTorchPickler.PickleStateDict(path, stateDict);
+        }
+        finally
+        {
+            foreach (var t in stateDict.Values) t.Dispose();
+        }
+    }
+
+    private static bool IsSafetensors(string path)
+    {
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return true;
+        // A PyTorch pickle is a zip (PK..) or starts with the pickle protocol byte 0x80.
+        using var stream = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[2];
+        return stream.Read(head) == 2 && !(head[0] == (byte)'P' && head[1] == (byte)'K') && head[0] != 0x80;
+    }
+
+    private static Dictionary<string, Tensor> Flatten(IDictionary dictionary)
+    {
+        foreach (var wrapper in WrapperKeys)
+            if (dictionary.Contains(wrapper) && dictionary[wrapper] is IDictionary inner) return Flatten(inner);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in dictionary)
+            if (entry.Key is string key && entry.Value is Tensor tensor) result[key] = tensor;
+        if (result.Count == 0) throw new InvalidDataException("The file holds no tensors.");
+        return result;
+    }
+
+    private static Dictionary<string, Tensor> StripPrefix(IReadOnlyDictionary<string, Tensor> stateDict, string prefix)
+    {
+        bool all = stateDict.Count > 0 && stateDict.Keys.All(k => k.StartsWith(prefix, StringComparison.Ordinal));
+        return stateDict.ToDictionary(kv => all ? kv.Key[prefix.Length..] : kv.Key, kv => kv.Value, StringComparer.Ordinal);
+    }
+}
