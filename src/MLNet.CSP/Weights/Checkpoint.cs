@@ -26,7 +26,7 @@ public static class Checkpoint
             if (IsSafetensors(path)) return Safetensors.LoadStateDict(path);
             return Flatten(PyTorchUnpickler.UnpickleStateDict(path));
         }
-        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException and not FileNotFoundException)
+        catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException)
         {
             throw new InvalidDataException($"Checkpoint file '{path}' could not be read (truncated or not a PyTorch/safetensors state dict): {e.Message}", e);
         }
@@ -87,6 +87,7 @@ public static class Checkpoint
 
         using var _ = torch.no_grad();
         foreach (var (t, v) in plan) t.copy_(v);
+        if (model.IsOptimizedForInference) model.OptimizeForInference();
     }
 
     /// <summary>Writes the model's state dict: safetensors for <c>.safetensors</c>, else a PyTorch pickle.</summary>

@@ -94,6 +94,13 @@ public sealed class ZooParityTests
         var expectedLogits = inputA.GetProperty("logits").EnumerateArray().SelectMany(GoldenReference.Doubles).ToArray();
         Assert.IsLessThan(Tolerance, Compare.RelativeL2(Doubles(logits), expectedLogits), "Logits.");
         Assert.AreEqual(0.0, (full - logits).abs().max().item<float>(), 0.0, "forward equals ForwardFeatures + ForwardHead.");
+
+        // The inference fast path (folded BatchNorm, channels-last) must meet the same tolerance.
+        model.OptimizeForInference();
+        var fast = model.forward(x);
+        Assert.IsLessThan(Tolerance, Compare.RelativeL2(Doubles(fast), expectedLogits), "Logits of the optimized inference path.");
+        var fastPooled = model.ForwardHead(model.ForwardFeatures(x), preLogits: true);
+        Assert.IsLessThan(Tolerance, Compare.RelativeL2(Doubles(fastPooled[0]), GoldenReference.Doubles(pooledRows[0].GetProperty("values"))), "Pooled features of the optimized path.");
     }
 
     private static void AssertFillMatches(nn.Module model, GoldenReference golden)

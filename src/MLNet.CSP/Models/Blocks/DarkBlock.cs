@@ -25,6 +25,8 @@ public sealed class DarkBlock : nn.Module<Tensor, Tensor>
     {
         using var a = conv1.call(x);
         var b = conv2.call(a);
-        return b.add_(x);
+        // The activation inside conv2 saved its output for backward: add out of place when autograd records.
+        if (!b.requires_grad) return b.add_(x);
+        using (b) return b + x;
     }
 }

@@ -1,3 +1,4 @@
+using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 using Conv2d = TorchSharp.Modules.Conv2d;
@@ -6,7 +7,7 @@ using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 namespace MLNet.CSP.Models.Blocks;
 
 /// <summary>torchvision ResNet v1.5 bottleneck (stride on the 3x3): keys <c>conv1..3</c>, <c>bn1..3</c>, <c>downsample.0/1</c>.</summary>
-public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
+public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldable
 {
     /// <summary>Output channels are <c>planes * Expansion</c>.</summary>
     public const int Expansion = 4;
@@ -18,6 +19,7 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv3;
     private readonly BatchNorm2d bn3;
     private readonly TorchSharp.Modules.Sequential? downsample;
+    private FoldedConv[]? folded;
 
     /// <summary>Creates the block; width is <c>planes * widthPerGroup / 64 * groups</c>.</summary>
     public ResNetBottleneck(int inChannels, int planes, int stride, int groups, int widthPerGroup) : base(nameof(ResNetBottleneck))
@@ -38,6 +40,11 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
+        if (folded is not null)
+        {
+            if (!training) return FoldedForward(x, folded);
+            Unfold();
+        }
         using var a0 = conv1.call(x);
         using var a = bn1.call(a0).relu_();
         using var b0 = conv2.call(a);
@@ -47,5 +54,32 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
         if (downsample is null) return c.add_(x).relu_();
         using var identity = downsample.call(x);
         return c.add_(identity).relu_();
+    }
+
+    private static Tensor FoldedForward(Tensor x, FoldedConv[] f)
+    {
+        using var a = f[0].Forward(x).relu_();
+        using var b = f[1].Forward(a).relu_();
+        var c = f[2].Forward(b);
+        if (f.Length == 3) return c.add_(x).relu_();
+        using var identity = f[3].Forward(x);
+        return c.add_(identity).relu_();
+    }
+
+    void IFoldable.Fold()
+    {
+        Unfold();
+        var list = new List<FoldedConv> { new(conv1, bn1), new(conv2, bn2), new(conv3, bn3) };
+        if (downsample is not null)
+            list.Add(new FoldedConv((Conv2d)downsample.children().ElementAt(0), (BatchNorm2d)downsample.children().ElementAt(1)));
+        folded = [.. list];
+    }
+
+    /// <inheritdoc cref="IFoldable.Unfold" />
+    public void Unfold()
+    {
+        if (folded is null) return;
+        foreach (var f in folded) f.Dispose();
+        folded = null;
     }
 }

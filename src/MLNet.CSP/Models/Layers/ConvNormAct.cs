@@ -9,10 +9,11 @@ namespace MLNet.CSP.Models.Layers;
 /// Convolution (no bias) followed by BatchNorm and an optional activation; state-dict keys
 /// <c>conv.weight</c> and <c>bn.*</c> as in timm's <c>ConvNormAct</c>.
 /// </summary>
-public sealed class ConvNormAct : nn.Module<Tensor, Tensor>
+public sealed class ConvNormAct : nn.Module<Tensor, Tensor>, IFoldable
 {
     private readonly Conv2d conv;
     private readonly BatchNorm2d bn;
+    private FoldedConv? folded;
 
     /// <summary>Creates the layer; padding is timm's symmetric "same" padding for odd kernels.</summary>
     public ConvNormAct(int inChannels, int outChannels, int kernelSize, int stride = 1, int groups = 1,
@@ -43,8 +44,26 @@ public sealed class ConvNormAct : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
+        if (folded is not null)
+        {
+            if (!training) return Activations.Apply(folded.Forward(x), Activation, inPlace: true);
+            Unfold();
+        }
         using var y = conv.call(x);
         var z = bn.call(y);
         return Activations.Apply(z, Activation, inPlace: true);
+    }
+
+    void IFoldable.Fold()
+    {
+        Unfold();
+        folded = new FoldedConv(conv, bn);
+    }
+
+    /// <inheritdoc cref="IFoldable.Unfold" />
+    public void Unfold()
+    {
+        folded?.Dispose();
+        folded = null;
     }
 }

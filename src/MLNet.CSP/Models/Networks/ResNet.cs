@@ -10,12 +10,13 @@ using Linear = TorchSharp.Modules.Linear;
 namespace MLNet.CSP.Models.Networks;
 
 /// <summary>torchvision ResNet / ResNeXt with bottleneck blocks: <c>conv1</c>, <c>bn1</c>, <c>layer1..4</c>, <c>fc</c>.</summary>
-public sealed class ResNet : Backbone
+public sealed class ResNet : Backbone, IFoldable
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
     private readonly List<TorchSharp.Modules.ModuleList<ResNetBottleneck>> layers = [];
     private Linear? fc;
+    private FoldedConv? foldedStem;
 
     /// <summary>Builds the network described by <paramref name="config"/>.</summary>
     public ResNet(string name, ResNetConfig config, int numClasses) : base(name, config.Pretrained)
@@ -72,9 +73,18 @@ public sealed class ResNet : Backbone
     protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap)
     {
         Tensor current;
-        using (var c = conv1.call(x))
-        using (var b = bn1.call(c).relu_())
+        if (foldedStem is not null && training) Unfold();
+        if (foldedStem is not null)
+        {
+            using var b = foldedStem.Forward(x).relu_();
             current = Pooling.StemMaxPool(b);
+        }
+        else
+        {
+            using var c = conv1.call(x);
+            using var b = bn1.call(c).relu_();
+            current = Pooling.StemMaxPool(b);
+        }
         tap?.Invoke("maxpool", current);
         for (int i = 0; i < layers.Count; i++)
         {
@@ -87,5 +97,18 @@ public sealed class ResNet : Backbone
             tap?.Invoke($"layer{i + 1}", current);
         }
         return current;
+    }
+
+    void IFoldable.Fold()
+    {
+        Unfold();
+        foldedStem = new FoldedConv(conv1, bn1);
+    }
+
+    /// <inheritdoc cref="IFoldable.Unfold" />
+    public void Unfold()
+    {
+        foldedStem?.Dispose();
+        foldedStem = null;
     }
 }

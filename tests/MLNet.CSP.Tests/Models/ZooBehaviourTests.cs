@@ -1,0 +1,102 @@
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.CSP.Tests.Models;
+
+/// <summary>Behaviour every registered backbone must have, at small and non-square inputs.</summary>
+[TestClass]
+public sealed class ZooBehaviourTests
+{
+    public static IEnumerable<object[]> AllNames => Backbones.Names.Select(n => new object[] { n });
+
+    [TestMethod]
+    [DynamicData(nameof(AllNames))]
+    public void HeadAndClassifierResetWorkOnNonSquareInput(string name)
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(1);
+        using var model = Backbones.Create(name, numClasses: 5);
+        model.eval();
+        using var noGrad = torch.no_grad();
+        var x = torch.randn(2, 3, 96, 160);
+
+        var features = model.ForwardFeatures(x);
+        CollectionAssert.AreEqual(new long[] { 2, model.NumFeatures, 3, 5 }, features.shape, "Stride-32 feature map.");
+        CollectionAssert.AreEqual(new long[] { 2, model.NumFeatures }, model.ForwardHead(features, preLogits: true).shape);
+        CollectionAssert.AreEqual(new long[] { 2, 5 }, model.forward(x).shape);
+        Assert.AreEqual(5, model.NumClasses);
+
+        model.ResetClassifier(7);
+        Assert.AreEqual(7, model.NumClasses);
+        CollectionAssert.AreEqual(new long[] { 2, 7 }, model.forward(x).shape);
+        var classifierWeight = model.StateDict().Single(e => e.Key == model.ClassifierPrefix + "weight").Value;
+        CollectionAssert.AreEqual(new long[] { 7, model.NumFeatures }, classifierWeight.shape);
+        Assert.AreEqual(model.ClassifierPrefix + "bias", model.StateDict()[^1].Key, "The classifier stays last in the state dict.");
+
+        model.ResetClassifier(0);
+        var pooled = model.forward(x);
+        CollectionAssert.AreEqual(new long[] { 2, model.NumFeatures }, pooled.shape, "Without classifier forward returns pooled features.");
+        Assert.IsFalse(model.StateDict().Any(e => e.Key.StartsWith(model.ClassifierPrefix, StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(AllNames))]
+    public void EvalOutputsAreBatchIndependentAndTrainingDropsTheFastPath(string name)
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(2);
+        using var model = Backbones.Create(name, numClasses: 4);
+        var x = torch.randn(3, 3, 64, 80);
+        model.eval();
+        Tensor batch, single;
+        using (torch.no_grad())
+        {
+            batch = model.forward(x);
+            single = model.forward(x.slice(0, 1, 2, 1));
+        }
+        Assert.IsTrue(batch[1].allclose(single[0], rtol: 1e-4, atol: 1e-5), "Eval mode must not mix samples (BatchNorm running statistics).");
+
+        model.OptimizeForInference();
+        Assert.IsTrue(model.IsOptimizedForInference);
+        using (torch.no_grad())
+            Assert.IsTrue(model.forward(x).allclose(batch, rtol: 1e-4, atol: 1e-4), "Fast path equals the plain eval forward.");
+
+        model.train();
+        var trained = model.forward(x);
+        Assert.IsFalse(model.IsOptimizedForInference, "Training mode drops the inference fast path.");
+        trained.sum().backward();
+        Assert.IsTrue(model.parameters().All(p => p.grad is not null), "Every parameter receives a gradient in training.");
+    }
+
+    [TestMethod]
+    public void UnknownArchitectureListsTheRegisteredNames()
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Backbones.Create("cspresnet51"));
+        StringAssert.Contains(e.Message, "cspresnet51");
+        StringAssert.Contains(e.Message, "cspdarknet53");
+    }
+
+    [TestMethod]
+    public void RegisteringAnExistingNameFails()
+    {
+        Assert.ThrowsExactly<ArgumentException>(() => Backbones.Register("CSPResNet50", Backbones.GetConfig("cspresnet50")));
+    }
+
+    [TestMethod]
+    public void WrongInputShapeIsRejectedWithItsShape()
+    {
+        using var model = Backbones.Create("cs3darknet_s");
+        using var x = torch.zeros(2, 1, 32, 32);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => model.ForwardFeatures(x));
+        StringAssert.Contains(e.Message, "[2, 1, 32, 32]");
+    }
+
+    [TestMethod]
+    public void NamesAreCaseInsensitiveAndKeepTheirCanonicalSpelling()
+    {
+        using var model = Backbones.Create("CS3DarkNet_S");
+        Assert.AreEqual("cs3darknet_s", model.Architecture);
+    }
+}
