@@ -16,6 +16,10 @@ public class ForwardLatencyBenchmarks
     [ParamsSource(nameof(Names))]
     public string Model { get; set; } = "cspresnet50";
 
+    /// <summary>Whether <see cref="Backbone.OptimizeForInference"/> (folded BatchNorm, channels-last) is used.</summary>
+    [Params(false, true)]
+    public bool Optimized { get; set; }
+
     /// <summary>Every registered model.</summary>
     public static IEnumerable<string> Names => Backbones.Names;
 
@@ -25,7 +29,8 @@ public class ForwardLatencyBenchmarks
         torch.set_num_threads(2);
         torch.manual_seed(0);
         model = Backbones.Create(Model);
-        model.eval();
+        if (Optimized) model.OptimizeForInference();
+        else model.eval();
         input = torch.randn(8, 3, 224, 224);
     }
 

@@ -18,7 +18,7 @@ internal static class QuickLatency
         foreach (var name in names.Length > 0 ? names : Backbones.Names)
         {
             using var model = Backbones.Create(name);
-            model.eval();
+            model.OptimizeForInference();
             double gmacs = ModelComplexity.Measure(model, size, size).Macs / 1e9;
             using var input = torch.randn(batch, 3, size, size);
             var times = new List<double>();

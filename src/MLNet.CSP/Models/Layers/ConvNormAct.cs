@@ -57,8 +57,11 @@ public sealed class ConvNormAct : nn.Module<Tensor, Tensor>, IFoldable
     void IFoldable.Fold()
     {
         Unfold();
-        folded = new FoldedConv(conv, bn);
+        folded = CreateFolded();
     }
+
+    /// <summary>A new folded copy of this layer's convolution and norm (activation not included).</summary>
+    internal FoldedConv CreateFolded() => new(conv, bn);
 
     /// <inheritdoc cref="IFoldable.Unfold" />
     public void Unfold()

@@ -19,6 +19,16 @@ internal sealed class FoldedConv : IDisposable
     private readonly long[] dilation;
     private readonly long groups;
 
+    private FoldedConv(Tensor weight, Tensor bias, long[] stride, long[] padding, long[] dilation, long groups)
+    {
+        this.weight = weight;
+        this.bias = bias;
+        this.stride = stride;
+        this.padding = padding;
+        this.dilation = dilation;
+        this.groups = groups;
+    }
+
     public FoldedConv(Conv2d conv, BatchNorm2d bn)
     {
         using var _ = torch.no_grad();
@@ -36,6 +46,33 @@ internal sealed class FoldedConv : IDisposable
     }
 
     public Device Device => weight.device;
+
+    /// <summary>The convolution restricted to output channels [start, start + count) (an ungrouped conv).</summary>
+    public FoldedConv SliceOutputs(long start, long count)
+    {
+        if (groups != 1) throw new InvalidOperationException("Only ungrouped convolutions can be sliced.");
+        using var w = weight.narrow(0, start, count);
+        using var b = bias.narrow(0, start, count);
+        return new FoldedConv(MemoryLayout.ToChannelsLast(w), b.contiguous(), stride, padding, dilation, groups);
+    }
+
+    /// <summary>
+    /// A 1x1 convolution over input channels [start, start + count) only; with <paramref name="withBias"/> false it
+    /// adds no bias, so the partial results of several slices sum to the full convolution.
+    /// </summary>
+    public FoldedConv SliceInputs(long start, long count, bool withBias)
+    {
+        if (groups != 1) throw new InvalidOperationException("Only ungrouped convolutions can be sliced.");
+        using var w = weight.narrow(1, start, count);
+        return new FoldedConv(MemoryLayout.ToChannelsLast(w), withBias ? bias.clone() : torch.zeros_like(bias), stride, padding, dilation, groups);
+    }
+
+    /// <summary>Adds this convolution of <paramref name="x"/> into <paramref name="accumulator"/> (same shape).</summary>
+    public void AccumulateInto(Tensor accumulator, Tensor x)
+    {
+        using var y = Forward(x);
+        accumulator.add_(y);
+    }
 
     public Tensor Forward(Tensor x) => nn.functional.conv2d(x, weight, bias, stride, padding, dilation, groups);
 

@@ -12,7 +12,7 @@ namespace MLNet.CSP.Models.Stages;
 /// split by channels into a skip half and a block half; the block half runs the blocks and the partial
 /// transition <c>conv_transition_b</c>; the halves are concatenated (skip first) and fused by <c>conv_transition</c>.
 /// </summary>
-public sealed class CrossStage : nn.Module<Tensor, Tensor>
+public sealed class CrossStage : nn.Module<Tensor, Tensor>, IFoldable
 {
     private readonly ConvNormAct? conv_down;
     private readonly ConvNormAct conv_exp;
@@ -44,6 +44,16 @@ public sealed class CrossStage : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
+        if (split is not null && training) Unfold();
+        if (split is not null)
+        {
+            using var d = conv_down is null ? x.alias() : conv_down.call(x);
+            using var s = split.FirstHalf(d);
+            using var b = split.SecondHalf(d);
+            using var o = BlockFactory.Run(blocks, b);
+            using var p = conv_transition_b.call(o);
+            return split.Fuse(s, p);
+        }
         using var down = conv_down is null ? x.alias() : conv_down.call(x);
         using var expanded = conv_exp.call(down);
         var parts = expanded.split(splitChannels, 1);
@@ -53,5 +63,20 @@ public sealed class CrossStage : nn.Module<Tensor, Tensor>
         using var partial = conv_transition_b.call(blockOut);
         using var merged = torch.cat([skip, partial], 1);
         return conv_transition.call(merged);
+    }
+
+    private SplitFold? split;
+
+    void IFoldable.Fold()
+    {
+        Unfold();
+        split = new SplitFold(conv_exp, conv_transition, splitChannels);
+    }
+
+    /// <inheritdoc cref="IFoldable.Unfold" />
+    public void Unfold()
+    {
+        split?.Dispose();
+        split = null;
     }
 }

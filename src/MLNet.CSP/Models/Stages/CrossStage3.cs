@@ -11,7 +11,7 @@ namespace MLNet.CSP.Models.Stages;
 /// CSP stage with one output transition (timm <c>CrossStage3</c>): optional <c>conv_down</c>, <c>conv_exp</c>,
 /// split; the first half runs the blocks, the second skips; concat (blocks first) and <c>conv_transition</c>.
 /// </summary>
-public sealed class CrossStage3 : nn.Module<Tensor, Tensor>
+public sealed class CrossStage3 : nn.Module<Tensor, Tensor>, IFoldable
 {
     private readonly ConvNormAct? conv_down;
     private readonly ConvNormAct conv_exp;
@@ -43,6 +43,15 @@ public sealed class CrossStage3 : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
+        if (split is not null && training) Unfold();
+        if (split is not null)
+        {
+            using var d = conv_down is null ? x.alias() : conv_down.call(x);
+            using var a = split.FirstHalf(d);
+            using var s = split.SecondHalf(d);
+            using var o = BlockFactory.Run(blocks, a);
+            return split.Fuse(o, s);
+        }
         using var down = conv_down is null ? x.alias() : conv_down.call(x);
         using var expanded = conv_exp.call(down);
         var parts = expanded.split(splitChannels, 1);
@@ -51,5 +60,20 @@ public sealed class CrossStage3 : nn.Module<Tensor, Tensor>
         using var blockOut = BlockFactory.Run(blocks, blockIn);
         using var merged = torch.cat([blockOut, skip], 1);
         return conv_transition.call(merged);
+    }
+
+    private SplitFold? split;
+
+    void IFoldable.Fold()
+    {
+        Unfold();
+        split = new SplitFold(conv_exp, conv_transition, splitChannels);
+    }
+
+    /// <inheritdoc cref="IFoldable.Unfold" />
+    public void Unfold()
+    {
+        split?.Dispose();
+        split = null;
     }
 }
