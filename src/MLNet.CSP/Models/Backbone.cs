@@ -86,8 +86,35 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
         return outputs;
     }
 
-    /// <summary>Pools a feature map; returns the pooled vector when <paramref name="preLogits"/>, else logits.</summary>
-    public abstract Tensor ForwardHead(Tensor features, bool preLogits = false);
+    /// <summary>Pools a feature map (average); returns the pooled vector when <paramref name="preLogits"/>, else logits.</summary>
+    public Tensor ForwardHead(Tensor features, bool preLogits = false)
+    {
+        var pooled = ForwardPooled(features, GlobalPooling.Average);
+        if (preLogits || NumClasses == 0) return pooled;
+        using (pooled) return Classify(pooled);
+    }
+
+    /// <summary>
+    /// Reduces a feature map from <see cref="ForwardFeatures"/> to [N, <see cref="NumFeatures"/>], applying the
+    /// network's final activation first where it has one (DenseNet's ReLU).
+    /// </summary>
+    public Tensor ForwardPooled(Tensor features, GlobalPooling pooling = GlobalPooling.Average)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        using var activated = ActivateFeatures(features);
+        return pooling switch
+        {
+            GlobalPooling.Average => Pooling.GlobalAverage(activated),
+            GlobalPooling.Max => activated.amax([2L, 3L]),
+            _ => throw new ArgumentOutOfRangeException(nameof(pooling), pooling, "Unknown pooling."),
+        };
+    }
+
+    /// <summary>The final activation applied to the feature map before pooling (none by default).</summary>
+    protected virtual Tensor ActivateFeatures(Tensor features) => features.alias();
+
+    /// <summary>Applies the classifier to pooled features.</summary>
+    protected abstract Tensor Classify(Tensor pooled);
 
     /// <summary>Replaces the classifier with a freshly initialised one (0 removes it).</summary>
     public abstract void ResetClassifier(int numClasses);

@@ -107,6 +107,37 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>Writes the model's state dict in safetensors format to a stream (PyTorch key order).</summary>
+    public static void SaveSafetensors(Backbone model, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        var stateDict = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
+        try
+        {
+            Safetensors.SaveStateDict(stream, stateDict, leaveOpen: true);
+        }
+        finally
+        {
+            foreach (var t in stateDict.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Reads a safetensors state dict from a stream; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a complete safetensors file.</exception>
+    public static Dictionary<string, Tensor> ReadSafetensors(Stream stream, string source)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            return Safetensors.LoadStateDict(stream, leaveOpen: true);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"The weights in '{source}' could not be read (truncated or corrupt): {e.Message}", e);
+        }
+    }
+
     private static bool IsSafetensors(string path)
     {
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return true;

@@ -4,7 +4,7 @@ using Linear = TorchSharp.Modules.Linear;
 
 namespace MLNet.CSP.Models.Layers;
 
-/// <summary>Global average pooling then a linear classifier (<c>fc</c>), as timm's <c>ClassifierHead</c>.</summary>
+/// <summary>The linear classifier (<c>fc</c>) of timm's <c>ClassifierHead</c>; pooling is done by <see cref="Backbone"/>.</summary>
 public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
 {
     private Linear? fc;
@@ -35,14 +35,6 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         NumClasses = numClasses;
     }
 
-    /// <summary>Pools the feature map; returns the pooled vector or, unless <paramref name="preLogits"/>, the logits.</summary>
-    public Tensor Forward(Tensor features, bool preLogits)
-    {
-        var pooled = Pooling.GlobalAverage(features);
-        if (preLogits || fc is null) return pooled;
-        using (pooled) return fc.call(pooled);
-    }
-
-    /// <inheritdoc />
-    public override Tensor forward(Tensor x) => Forward(x, preLogits: false);
+    /// <summary>Classifies pooled features [N, InFeatures]; without a classifier returns them unchanged.</summary>
+    public override Tensor forward(Tensor pooled) => fc is null ? pooled.alias() : fc.call(pooled);
 }

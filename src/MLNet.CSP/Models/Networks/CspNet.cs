@@ -47,7 +47,7 @@ public sealed class CspNet : Backbone
     public override string ClassifierPrefix => "head.fc.";
 
     /// <inheritdoc />
-    public override Tensor ForwardHead(Tensor features, bool preLogits = false) => head.Forward(features, preLogits);
+    protected override Tensor Classify(Tensor pooled) => head.call(pooled);
 
     /// <inheritdoc />
     public override void ResetClassifier(int numClasses) => head.Reset(numClasses);

@@ -32,13 +32,10 @@ public sealed class DenseNet : Backbone
     public override string ClassifierPrefix => "classifier.";
 
     /// <inheritdoc />
-    public override Tensor ForwardHead(Tensor features, bool preLogits = false)
-    {
-        Tensor pooled;
-        using (var activated = features.relu()) pooled = Pooling.GlobalAverage(activated);
-        if (preLogits || classifier is null) return pooled;
-        using (pooled) return classifier.call(pooled);
-    }
+    protected override Tensor Classify(Tensor pooled) => classifier is null ? pooled.alias() : classifier.call(pooled);
+
+    /// <inheritdoc />
+    protected override Tensor ActivateFeatures(Tensor features) => features.relu();
 
     /// <inheritdoc />
     public override void ResetClassifier(int numClasses)

@@ -52,12 +52,7 @@ public sealed class ResNet : Backbone, IFoldable
     public override string ClassifierPrefix => "fc.";
 
     /// <inheritdoc />
-    public override Tensor ForwardHead(Tensor features, bool preLogits = false)
-    {
-        var pooled = Pooling.GlobalAverage(features);
-        if (preLogits || fc is null) return pooled;
-        using (pooled) return fc.call(pooled);
-    }
+    protected override Tensor Classify(Tensor pooled) => fc is null ? pooled.alias() : fc.call(pooled);
 
     /// <inheritdoc />
     public override void ResetClassifier(int numClasses)

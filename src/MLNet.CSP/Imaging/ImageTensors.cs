@@ -1,0 +1,114 @@
+using Microsoft.ML.Data;
+using MLNet.CSP.Models.Configs;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.CSP.Imaging;
+
+/// <summary>
+/// The one place where images become tensors: decoded <see cref="MLImage"/>s or encoded bytes (PNG, JPEG, BMP,
+/// GIF, WEBP) to normalised float NCHW tensors. Any size, grayscale, RGB or RGBA input works (alpha is dropped).
+/// </summary>
+public static class ImageTensors
+{
+    /// <summary>Decodes encoded image bytes.</summary>
+    /// <exception cref="InvalidDataException">The bytes are empty or not a decodable image.</exception>
+    public static MLImage Decode(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.IsEmpty) throw new InvalidDataException("The image bytes are empty.");
+        try
+        {
+            using var stream = new MemoryStream(encoded.ToArray(), writable: false);
+            return MLImage.CreateFromStream(stream);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"The {encoded.Length} bytes are not a decodable image: {e.Message}", e);
+        }
+    }
+
+    /// <summary>RGB pixels of an image as a float tensor [3, H, W] in [0, 1].</summary>
+    public static Tensor ToRgbTensor(MLImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        int width = image.Width, height = image.Height;
+        var pixels = image.Pixels;
+        if (pixels.Length != width * height * 4)
+            throw new InvalidDataException($"Unexpected pixel buffer of {pixels.Length} bytes for a {width}x{height} image in {image.PixelFormat}.");
+        long[] channelOrder = image.PixelFormat switch
+        {
+            MLPixelFormat.Rgba32 => [0, 1, 2],
+            MLPixelFormat.Bgra32 => [2, 1, 0],
+            _ => throw new NotSupportedException($"Pixel format {image.PixelFormat} is not supported."),
+        };
+        using var scope = torch.NewDisposeScope();
+        var raw = torch.tensor(pixels.ToArray(), [height, width, 4], ScalarType.Byte);
+        var rgb = raw.index_select(2, torch.tensor(channelOrder)).permute(2, 0, 1);
+        return rgb.to_type(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The evaluation transform of one image: [3, ImageSize, ImageSize], normalised.</summary>
+    public static Tensor Preprocess(MLImage image, ImagePreprocessing preprocessing)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        using var scope = torch.NewDisposeScope();
+        var rgb = ToRgbTensor(image).unsqueeze(0);
+        var resized = ResizeShorterSide(rgb, preprocessing.ResizeSize, preprocessing.Interpolation);
+        var cropped = CenterCrop(resized, preprocessing.ImageSize);
+        return Normalize(cropped, preprocessing).squeeze(0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The evaluation transform of a batch: [N, 3, ImageSize, ImageSize].</summary>
+    public static Tensor PreprocessBatch(IEnumerable<MLImage> images, ImagePreprocessing preprocessing)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        using var scope = torch.NewDisposeScope();
+        var tensors = images.Select(i => Preprocess(i, preprocessing)).ToList();
+        if (tensors.Count == 0) throw new ArgumentException("The batch is empty.", nameof(images));
+        return torch.stack(tensors).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Resizes [N, C, H, W] so that the shorter side is <paramref name="size"/> (aspect kept, as torchvision).</summary>
+    public static Tensor ResizeShorterSide(Tensor images, int size, Interpolation interpolation)
+    {
+        long height = images.shape[2], width = images.shape[3];
+        long newHeight, newWidth;
+        if (height <= width) { newHeight = size; newWidth = (long)(size * (double)width / height); }
+        else { newWidth = size; newHeight = (long)(size * (double)height / width); }
+        return Resize(images, newHeight, newWidth, interpolation);
+    }
+
+    /// <summary>Resizes [N, C, H, W] to exactly <paramref name="height"/> x <paramref name="width"/> (antialiased when shrinking).</summary>
+    public static Tensor Resize(Tensor images, long height, long width, Interpolation interpolation)
+    {
+        if (images.shape[2] == height && images.shape[3] == width) return images.alias();
+        var mode = interpolation == Interpolation.Bicubic ? InterpolationMode.Bicubic : InterpolationMode.Bilinear;
+        var resized = nn.functional.interpolate(images, [height, width], mode: mode, align_corners: false, antialias: true);
+        // Bicubic overshoots; PIL (what the checkpoints were evaluated with) clamps to the pixel range.
+        return interpolation == Interpolation.Bicubic ? resized.clamp_(0f, 1f) : resized;
+    }
+
+    /// <summary>The central <paramref name="size"/> x <paramref name="size"/> window of [N, C, H, W] (padded with zeros when smaller).</summary>
+    public static Tensor CenterCrop(Tensor images, int size)
+    {
+        long height = images.shape[2], width = images.shape[3];
+        if (height < size || width < size)
+        {
+            long padH = Math.Max(0, size - height), padW = Math.Max(0, size - width);
+            using var padded = nn.functional.pad(images, [padW / 2, padW - padW / 2, padH / 2, padH - padH / 2]);
+            return CenterCrop(padded, size);
+        }
+        long top = (long)Math.Round((height - size) / 2.0, MidpointRounding.ToEven);
+        long left = (long)Math.Round((width - size) / 2.0, MidpointRounding.ToEven);
+        return images.narrow(2, top, size).narrow(3, left, size);
+    }
+
+    /// <summary>(x - mean) / std per channel of [N, 3, H, W] in [0, 1] units.</summary>
+    public static Tensor Normalize(Tensor images, ImagePreprocessing preprocessing)
+    {
+        using var mean = torch.tensor(preprocessing.Mean.ToArray(), [1, 3, 1, 1]).to(images.device);
+        using var std = torch.tensor(preprocessing.Std.ToArray(), [1, 3, 1, 1]).to(images.device);
+        using var centered = images - mean;
+        return centered / std;
+    }
+}

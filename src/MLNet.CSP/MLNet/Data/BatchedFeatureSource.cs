@@ -1,0 +1,79 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.CSP.Imaging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.CSP.MLNet.Data;
+
+/// <summary>
+/// Reads images ahead of the consuming cursor with a second cursor over the same data (same order, image column
+/// only), computes one batch at a time, and hands out rows in order. Every row is checked against the consuming
+/// cursor's row id, so features can never drift away from the other columns of their row.
+/// </summary>
+internal sealed class BatchedFeatureSource : IDisposable
+{
+    private readonly DataViewRowCursor lookahead;
+    private readonly Func<(MLImage Image, bool OwnsImage)> readImage;
+    private readonly ValueGetter<DataViewRowId> idGetter;
+    private readonly ImagePreprocessing preprocessing;
+    private readonly Action<Tensor, Span<float>> compute;
+    private readonly int batchSize;
+    private readonly float[] values;
+    private readonly DataViewRowId[] ids;
+    private int count;
+    private int index = -1;
+
+    public BatchedFeatureSource(IDataView source, ColumnMapping mapping, ImagePreprocessing preprocessing, int batchSize,
+        int valuesPerRow, Action<Tensor, Span<float>> compute)
+    {
+        lookahead = source.GetRowCursor([mapping.ImageColumn]);
+        readImage = ImageColumn.CreateReader(lookahead, mapping.ImageColumn, mapping.ImageKind);
+        idGetter = lookahead.GetIdGetter();
+        this.preprocessing = preprocessing;
+        this.compute = compute;
+        this.batchSize = batchSize;
+        ValuesPerRow = valuesPerRow;
+        values = new float[batchSize * valuesPerRow];
+        ids = new DataViewRowId[batchSize];
+    }
+
+    public int ValuesPerRow { get; }
+
+    /// <summary>The values of the current row.</summary>
+    public ReadOnlySpan<float> Current => values.AsSpan(index * ValuesPerRow, ValuesPerRow);
+
+    /// <summary>Moves to the row with id <paramref name="expected"/>, the consuming cursor's next row.</summary>
+    public void MoveNext(DataViewRowId expected)
+    {
+        if (++index >= count) Fill();
+        if (index >= count || !ids[index].Equals(expected))
+            throw new InvalidOperationException("The image cursor and the row cursor went out of step; the upstream data view does not return rows in a repeatable order.");
+    }
+
+    private void Fill()
+    {
+        count = 0;
+        index = 0;
+        using var scope = torch.NewDisposeScope();
+        var tensors = new List<Tensor>(batchSize);
+        while (count < batchSize && lookahead.MoveNext())
+        {
+            idGetter(ref ids[count]);
+            var (image, owns) = readImage();
+            try
+            {
+                tensors.Add(ImageTensors.Preprocess(image, preprocessing));
+            }
+            finally
+            {
+                if (owns) image.Dispose();
+            }
+            count++;
+        }
+        if (count == 0) return;
+        compute(torch.stack(tensors), values.AsSpan(0, count * ValuesPerRow));
+    }
+
+    public void Dispose() => lookahead.Dispose();
+}
