@@ -6,4 +6,11 @@ if (args.Length > 0 && args[0] == "quick")
     QuickLatency.Run(args.Skip(1).ToArray());
     return;
 }
+if (args.Length > 0 && args[0] == "featurize")
+{
+    Console.WriteLine("| model | size | batch | pipeline images/s | raw forward images/s | ratio |");
+    Console.WriteLine("|---|---|---|---|---|---|");
+    foreach (var name in args.Length > 1 ? args.Skip(1) : ["cs3darknet_s", "cspresnet50"]) FeaturizeThroughput.Run(name);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(ForwardLatencyBenchmarks).Assembly).Run(args);

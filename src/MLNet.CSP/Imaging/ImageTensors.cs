@@ -35,16 +35,19 @@ public static class ImageTensors
         var pixels = image.Pixels;
         if (pixels.Length != width * height * 4)
             throw new InvalidDataException($"Unexpected pixel buffer of {pixels.Length} bytes for a {width}x{height} image in {image.PixelFormat}.");
-        long[] channelOrder = image.PixelFormat switch
+        bool bgr = image.PixelFormat switch
         {
-            MLPixelFormat.Rgba32 => [0, 1, 2],
-            MLPixelFormat.Bgra32 => [2, 1, 0],
+            MLPixelFormat.Rgba32 => false,
+            MLPixelFormat.Bgra32 => true,
             _ => throw new NotSupportedException($"Pixel format {image.PixelFormat} is not supported."),
         };
         using var scope = torch.NewDisposeScope();
-        var raw = torch.tensor(pixels.ToArray(), [height, width, 4], ScalarType.Byte);
-        var rgb = raw.index_select(2, torch.tensor(channelOrder)).permute(2, 0, 1);
-        return rgb.to_type(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
+        var raw = torch.empty([height, width, 4], ScalarType.Byte);
+        pixels.CopyTo(raw.bytes);
+        var rgb = raw.narrow(2, 0, 3);
+        if (bgr) rgb = rgb.flip(2);
+        // One pass: channel-first float copy, then scale in place.
+        return rgb.permute(2, 0, 1).to_type(ScalarType.Float32).mul_(1f / 255f).MoveToOuterDisposeScope();
     }
 
     /// <summary>The evaluation transform of one image: [3, ImageSize, ImageSize], normalised.</summary>

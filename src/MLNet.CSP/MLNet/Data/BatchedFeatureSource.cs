@@ -20,9 +20,10 @@ internal sealed class BatchedFeatureSource : IDisposable
     private readonly Action<Tensor, Span<float>> compute;
     private readonly int batchSize;
     private readonly float[] values;
-    private readonly DataViewRowId[] ids;
+    private DataViewRowId[] ids = [];
     private int count;
     private int index = -1;
+    private Task<ImageBatch>? pending;
 
     public BatchedFeatureSource(IDataView source, ColumnMapping mapping, ImagePreprocessing preprocessing, int batchSize,
         int valuesPerRow, Action<Tensor, Span<float>> compute)
@@ -35,7 +36,6 @@ internal sealed class BatchedFeatureSource : IDisposable
         this.batchSize = batchSize;
         ValuesPerRow = valuesPerRow;
         values = new float[batchSize * valuesPerRow];
-        ids = new DataViewRowId[batchSize];
     }
 
     public int ValuesPerRow { get; }
@@ -51,15 +51,33 @@ internal sealed class BatchedFeatureSource : IDisposable
             throw new InvalidOperationException("The image cursor and the row cursor went out of step; the upstream data view does not return rows in a repeatable order.");
     }
 
+    /// <summary>
+    /// Computes the next batch. Decoding and preprocessing the batch after it run on a worker thread meanwhile
+    /// (the look-ahead cursor is only ever used by one thread at a time), so image work overlaps the forward pass.
+    /// </summary>
     private void Fill()
     {
-        count = 0;
-        index = 0;
+        var batch = pending is null ? ReadBatch() : pending.GetAwaiter().GetResult();
+        pending = null;
+        using (batch)
+        {
+            ids = batch.Ids;
+            count = batch.Count;
+            index = 0;
+            if (count == 0) return;
+            if (count == batchSize) pending = Task.Run(ReadBatch);
+            compute(batch.Images!, values.AsSpan(0, count * ValuesPerRow));
+        }
+    }
+
+    private ImageBatch ReadBatch()
+    {
+        var batchIds = new DataViewRowId[batchSize];
         using var scope = torch.NewDisposeScope();
         var tensors = new List<Tensor>(batchSize);
-        while (count < batchSize && lookahead.MoveNext())
+        while (tensors.Count < batchSize && lookahead.MoveNext())
         {
-            idGetter(ref ids[count]);
+            idGetter(ref batchIds[tensors.Count]);
             var (image, owns) = readImage();
             try
             {
@@ -69,11 +87,24 @@ internal sealed class BatchedFeatureSource : IDisposable
             {
                 if (owns) image.Dispose();
             }
-            count++;
         }
-        if (count == 0) return;
-        compute(torch.stack(tensors), values.AsSpan(0, count * ValuesPerRow));
+        var images = tensors.Count == 0 ? null : torch.stack(tensors).MoveToOuterDisposeScope();
+        return new ImageBatch(images, batchIds, tensors.Count);
     }
 
-    public void Dispose() => lookahead.Dispose();
+    public void Dispose()
+    {
+        if (pending is not null)
+        {
+            try { pending.GetAwaiter().GetResult().Dispose(); }
+            catch (Exception) { /* the consumer stopped early; an error in a batch it never reached is moot */ }
+            pending = null;
+        }
+        lookahead.Dispose();
+    }
+
+    private sealed record ImageBatch(Tensor? Images, DataViewRowId[] Ids, int Count) : IDisposable
+    {
+        public void Dispose() => Images?.Dispose();
+    }
 }
