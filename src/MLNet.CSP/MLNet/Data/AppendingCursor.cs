@@ -5,24 +5,22 @@ namespace MLNet.CSP.MLNet.Data;
 
 /// <summary>
 /// Cursor of a one-to-one image transform: input columns come straight from the input cursor; appended columns
-/// are float vectors (slices of the current row's computed values) served by a <see cref="BatchedFeatureSource"/>.
+/// are derived from the current row's computed values, served in batches by a <see cref="BatchedFeatureSource"/>.
 /// </summary>
 internal sealed class AppendingCursor : DataViewRowCursor
 {
     private readonly DataViewRowCursor input;
     private readonly ColumnMapping mapping;
     private readonly BatchedFeatureSource? source;
-    private readonly IReadOnlyList<(int Offset, int Length)> slices;
     private readonly bool[] active;
     private readonly ValueGetter<DataViewRowId> idGetter;
 
     public AppendingCursor(DataViewRowCursor input, ColumnMapping mapping, BatchedFeatureSource? source,
-        IReadOnlyList<(int Offset, int Length)> slices, IEnumerable<DataViewSchema.Column> activeColumns)
+        IEnumerable<DataViewSchema.Column> activeColumns)
     {
         this.input = input;
         this.mapping = mapping;
         this.source = source;
-        this.slices = slices;
         active = new bool[mapping.OutputSchema.Count];
         foreach (var c in activeColumns) active[c.Index] = true;
         idGetter = input.GetIdGetter();
@@ -54,17 +52,8 @@ internal sealed class AppendingCursor : DataViewRowCursor
     {
         if (!active[column.Index]) throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
         if (!mapping.IsOutput(column)) return input.GetGetter<TValue>(input.Schema[column.Index]);
-        if (typeof(TValue) != typeof(VBuffer<float>))
-            throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
-        var (offset, length) = slices[column.Index - mapping.FirstOutputIndex];
         var feature = source!;
-        ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) =>
-        {
-            var editor = VBufferEditor.Create(ref value, length);
-            feature.Current.Slice(offset, length).CopyTo(editor.Values);
-            value = editor.Commit();
-        };
-        return (ValueGetter<TValue>)(Delegate)getter;
+        return mapping.OutputFor(column).CreateGetter<TValue>(() => feature.Current);
     }
 
     protected override void Dispose(bool disposing)

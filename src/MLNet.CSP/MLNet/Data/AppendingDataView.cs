@@ -15,20 +15,16 @@ internal sealed class AppendingDataView : IDataView
     private readonly ColumnMapping mapping;
     private readonly ImagePreprocessing preprocessing;
     private readonly int batchSize;
-    private readonly int valuesPerRow;
-    private readonly IReadOnlyList<(int Offset, int Length)> slices;
     private readonly Action<Tensor, Span<float>> compute;
 
     public AppendingDataView(IDataView source, ColumnMapping mapping, ImagePreprocessing preprocessing, int batchSize,
-        IReadOnlyList<(int Offset, int Length)> slices, Action<Tensor, Span<float>> compute)
+        Action<Tensor, Span<float>> compute)
     {
         this.source = source;
         this.mapping = mapping;
         this.preprocessing = preprocessing;
         this.batchSize = batchSize;
-        this.slices = slices;
         this.compute = compute;
-        valuesPerRow = slices.Sum(s => s.Length);
     }
 
     /// <summary>False: rows keep the source's order, which keeps the look-ahead image cursor in step.</summary>
@@ -44,9 +40,9 @@ internal sealed class AppendingDataView : IDataView
         var inputColumns = columns.Where(c => !mapping.IsOutput(c)).Select(c => source.Schema[c.Index]).ToList();
         var input = source.GetRowCursor(inputColumns);
         BatchedFeatureSource? features = columns.Any(mapping.IsOutput)
-            ? new BatchedFeatureSource(source, mapping, preprocessing, batchSize, valuesPerRow, compute)
+            ? new BatchedFeatureSource(source, mapping, preprocessing, batchSize, mapping.ValuesPerRow, compute)
             : null;
-        return new AppendingCursor(input, mapping, features, slices, columns);
+        return new AppendingCursor(input, mapping, features, columns);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>

@@ -15,18 +15,13 @@ internal sealed class AppendingRowMapper : IRowToRowMapper
 {
     private readonly ColumnMapping mapping;
     private readonly ImagePreprocessing preprocessing;
-    private readonly IReadOnlyList<(int Offset, int Length)> slices;
     private readonly Action<Tensor, Span<float>> compute;
-    private readonly int valuesPerRow;
 
-    public AppendingRowMapper(ColumnMapping mapping, ImagePreprocessing preprocessing,
-        IReadOnlyList<(int Offset, int Length)> slices, Action<Tensor, Span<float>> compute)
+    public AppendingRowMapper(ColumnMapping mapping, ImagePreprocessing preprocessing, Action<Tensor, Span<float>> compute)
     {
         this.mapping = mapping;
         this.preprocessing = preprocessing;
-        this.slices = slices;
         this.compute = compute;
-        valuesPerRow = slices.Sum(s => s.Length);
     }
 
     public DataViewSchema InputSchema => mapping.InputSchema;
@@ -54,7 +49,7 @@ internal sealed class AppendingRowMapper : IRowToRowMapper
             this.input = input;
             active = new bool[owner.OutputSchema.Count];
             foreach (var c in activeColumns) active[c.Index] = true;
-            values = new float[owner.valuesPerRow];
+            values = new float[owner.mapping.ValuesPerRow];
             if (active.Skip(owner.mapping.FirstOutputIndex).Any(a => a))
                 readImage = ImageColumn.CreateReader(input, input.Schema[owner.mapping.ImageColumn.Index], owner.mapping.ImageKind);
         }
@@ -73,24 +68,17 @@ internal sealed class AppendingRowMapper : IRowToRowMapper
         {
             if (!active[column.Index]) throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
             if (!owner.mapping.IsOutput(column)) return input.GetGetter<TValue>(input.Schema[column.Index]);
-            if (typeof(TValue) != typeof(VBuffer<float>))
-                throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
-            var (offset, length) = owner.slices[column.Index - owner.mapping.FirstOutputIndex];
-            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) =>
+            return owner.mapping.OutputFor(column).CreateGetter<TValue>(() =>
             {
                 EnsureComputed();
-                var editor = VBufferEditor.Create(ref value, length);
-                values.AsSpan(offset, length).CopyTo(editor.Values);
-                value = editor.Commit();
-            };
-            return (ValueGetter<TValue>)(Delegate)getter;
+                return values;
+            });
         }
 
         private void EnsureComputed()
         {
-            // PredictionEngine reuses one input row object and may report the same position for every call,
-            // so compute on each access unless the row really is a cursor row we have already seen.
-            if (input.Position >= 0 && input.Position == computedPosition && input is DataViewRowCursor) return;
+            // PredictionEngine advances its input row's position on every prediction; compute once per position.
+            if (input.Position >= 0 && input.Position == computedPosition) return;
             var (image, owns) = readImage!();
             try
             {

@@ -10,15 +10,17 @@ namespace MLNet.CSP.MLNet.Data;
 internal sealed class ColumnMapping
 {
     public ColumnMapping(DataViewSchema inputSchema, string imageColumn, ImageColumnKind imageKind,
-        IReadOnlyList<(string Name, DataViewType Type, DataViewSchema.Annotations? Annotations)> outputs)
+        IReadOnlyList<AppendedColumn> outputs)
     {
         InputSchema = inputSchema;
         ImageColumn = inputSchema[imageColumn];
         ImageKind = imageKind;
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        foreach (var (name, type, annotations) in outputs) builder.AddColumn(name, type, annotations);
+        foreach (var output in outputs) builder.AddColumn(output.Name, output.Type, output.Annotations);
         OutputSchema = builder.ToSchema();
+        Outputs = outputs;
+        ValuesPerRow = outputs.Max(o => o.Offset + o.Length);
     }
 
     public DataViewSchema InputSchema { get; }
@@ -26,6 +28,15 @@ internal sealed class ColumnMapping
     public DataViewSchema OutputSchema { get; }
 
     public DataViewSchema.Column ImageColumn { get; }
+
+    /// <summary>The appended columns, in schema order.</summary>
+    public IReadOnlyList<AppendedColumn> Outputs { get; }
+
+    /// <summary>How many values the transform computes per row.</summary>
+    public int ValuesPerRow { get; }
+
+    /// <summary>The appended column behind an output-schema column.</summary>
+    public AppendedColumn OutputFor(DataViewSchema.Column column) => Outputs[column.Index - FirstOutputIndex];
 
     public ImageColumnKind ImageKind { get; }
 

@@ -57,12 +57,12 @@ public sealed class CspFeaturizerTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         var mapping = CreateMapping(input.Schema);
-        return new AppendingDataView(input, mapping, extractor.Preprocessing, Settings.BatchSize, [(0, NumFeatures)], extractor.Extract);
+        return new AppendingDataView(input, mapping, extractor.Preprocessing, Settings.BatchSize, extractor.Extract);
     }
 
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        new AppendingRowMapper(CreateMapping(inputSchema), extractor.Preprocessing, [(0, NumFeatures)], extractor.Extract);
+        new AppendingRowMapper(CreateMapping(inputSchema), extractor.Preprocessing, extractor.Extract);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => FeaturizerPersistence.Save(ctx, this);
 
@@ -74,6 +74,6 @@ public sealed class CspFeaturizerTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(inputSchema);
         var kind = ImageColumn.Check(inputSchema, InputColumnName);
         return new ColumnMapping(inputSchema, InputColumnName, kind,
-            [(OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, NumFeatures), null)]);
+            [AppendedColumn.Vector(OutputColumnName, 0, NumFeatures)]);
     }
 }
