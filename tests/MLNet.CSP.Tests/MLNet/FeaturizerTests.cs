@@ -282,7 +282,7 @@ public sealed class FeaturizerTests
             .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy());
         var model = pipeline.Fit(train);
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-        Console.WriteLine($"Fashion-MNIST subset (300 train / 100 test), random-init {Architecture} features: accuracy {metrics.MicroAccuracy:P1}");
+        Console.WriteLine($"Fashion-MNIST subset (2,000 train / 500 test), random-init {Architecture} features: accuracy {metrics.MicroAccuracy:P1}");
         Assert.IsGreaterThan(0.5, metrics.MicroAccuracy, "Ten classes: chance is 10%.");
     }
 

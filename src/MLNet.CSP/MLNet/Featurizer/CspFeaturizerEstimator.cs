@@ -62,7 +62,7 @@ public sealed class CspFeaturizerEstimator : IEstimator<CspFeaturizerTransformer
             if (options.WeightsPath is not null)
                 Checkpoint.Load(backbone, options.WeightsPath, new CheckpointLoadOptions { ExcludeClassifier = true });
             var settings = new FeaturizerSettings(InputColumnName, options.OutputColumnName, options.BatchSize, options.Device, options.FallbackToCpu);
-            return new CspFeaturizerTransformer(host, settings, new FeatureExtractor(backbone, preprocessing, options.Pooling, device));
+            return new CspFeaturizerTransformer(host, settings, new InferenceNetwork(backbone, preprocessing, options.Pooling, device));
         }
         catch
         {

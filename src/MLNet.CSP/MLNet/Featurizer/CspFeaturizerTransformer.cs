@@ -15,9 +15,9 @@ namespace MLNet.CSP.MLNet.Featurizer;
 public sealed class CspFeaturizerTransformer : ITransformer, IDisposable
 {
     private readonly IHost host;
-    private readonly FeatureExtractor extractor;
+    private readonly InferenceNetwork extractor;
 
-    internal CspFeaturizerTransformer(IHostEnvironment env, FeaturizerSettings settings, FeatureExtractor extractor)
+    internal CspFeaturizerTransformer(IHostEnvironment env, FeaturizerSettings settings, InferenceNetwork extractor)
     {
         host = env.Register(nameof(CspFeaturizerTransformer));
         Settings = settings;
@@ -26,7 +26,7 @@ public sealed class CspFeaturizerTransformer : ITransformer, IDisposable
 
     internal FeaturizerSettings Settings { get; }
 
-    internal FeatureExtractor Extractor => extractor;
+    internal InferenceNetwork Extractor => extractor;
 
     /// <summary>The image column read.</summary>
     public string InputColumnName => Settings.InputColumnName;

@@ -59,7 +59,7 @@ internal static class FeaturizerPersistence
                 if (backbone.NumFeatures != numFeatures)
                     throw new InvalidDataException($"The saved featurizer has {numFeatures} features but '{architecture}' has {backbone.NumFeatures}.");
                 var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu, null);
-                return new CspFeaturizerTransformer(env, settings, new FeatureExtractor(backbone, preprocessing, pooling, resolved));
+                return new CspFeaturizerTransformer(env, settings, new InferenceNetwork(backbone, preprocessing, pooling, resolved));
             }
             catch
             {

@@ -2,11 +2,14 @@ using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MLNet.CSP.MLNet.Featurizer;
 using MLNet.CSP.MLNet.Internal;
+using MLNet.CSP.MLNet.Trainer;
 
 // ML.NET records this assembly's name in every saved model and registers it on load, so these loaders are found
 // in a fresh process without any registration call.
 [assembly: LoadableClass(typeof(CspFeaturizerTransformer), typeof(ModelLoaders.Featurizer), null, typeof(SignatureLoadModel),
     "CSP Featurizer", FeaturizerPersistence.LoaderSignature)]
+[assembly: LoadableClass(typeof(CspImageClassificationTransformer), typeof(ModelLoaders.Classifier), null, typeof(SignatureLoadModel),
+    "CSP Image Classifier", ClassifierPersistence.LoaderSignature)]
 
 namespace MLNet.CSP.MLNet.Internal;
 
@@ -17,5 +20,11 @@ internal static class ModelLoaders
     public static class Featurizer
     {
         public static CspFeaturizerTransformer Create(IHostEnvironment env, ModelLoadContext ctx) => FeaturizerPersistence.Load(env, ctx);
+    }
+
+    /// <summary>Loader of <see cref="CspImageClassificationTransformer"/>.</summary>
+    public static class Classifier
+    {
+        public static CspImageClassificationTransformer Create(IHostEnvironment env, ModelLoadContext ctx) => ClassifierPersistence.Load(env, ctx);
     }
 }

@@ -1,0 +1,63 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using MLNet.CSP.Models;
+using MLNet.CSP.MLNet.Featurizer;
+using MLNet.CSP.MLNet.Internal;
+
+namespace MLNet.CSP.MLNet.Trainer;
+
+/// <summary>The saved form of a <see cref="CspImageClassificationTransformer"/> (docs/model-format.md).</summary>
+internal static class ClassifierPersistence
+{
+    public const string LoaderSignature = "CspImageClassifier";
+
+    public static readonly ModelVersion Version = new("CSPCLSFR", 0x00010001, LoaderSignature);
+
+    public static void Save(ModelSaveContext ctx, CspImageClassificationTransformer transformer)
+    {
+        var s = transformer.Settings;
+        MLNetInternals.Save(ctx, Version, writer =>
+        {
+            writer.Write(s.ImageColumnName);
+            writer.Write(s.LabelColumnName);
+            writer.Write(s.ScoreColumnName);
+            writer.Write(s.PredictedLabelColumnName);
+            writer.Write(transformer.Architecture);
+            writer.Write(s.Classes);
+            writer.Write(s.ClassNames?.Length ?? -1);
+            foreach (var name in s.ClassNames ?? []) writer.Write(name);
+            FeaturizerPersistence.WritePreprocessing(writer, transformer.Preprocessing);
+            writer.Write(s.BatchSize);
+            writer.Write(s.Device ?? "");
+            writer.Write(s.FallbackToCpu is bool f ? (f ? 1 : 0) : -1);
+        }, (FeaturizerPersistence.WeightsStream, writer => FeaturizerPersistence.WriteWeights(writer, transformer.Model)));
+    }
+
+    public static CspImageClassificationTransformer Load(IHostEnvironment env, ModelLoadContext ctx) =>
+        MLNetInternals.Load(ctx, Version, (reader, openStream) =>
+        {
+            string image = reader.ReadString(), label = reader.ReadString(), score = reader.ReadString(), predicted = reader.ReadString();
+            string architecture = reader.ReadString();
+            int classes = reader.ReadInt32();
+            int nameCount = reader.ReadInt32();
+            string[]? names = nameCount < 0 ? null : Enumerable.Range(0, nameCount).Select(_ => reader.ReadString()).ToArray();
+            var preprocessing = FeaturizerPersistence.ReadPreprocessing(reader);
+            int batchSize = reader.ReadInt32();
+            string device = reader.ReadString();
+            int fallback = reader.ReadInt32();
+            var settings = new ClassifierSettings(image, label, score, predicted, classes, names, batchSize,
+                device.Length == 0 ? null : device, fallback < 0 ? null : fallback == 1);
+            var model = Backbones.Create(architecture, classes);
+            try
+            {
+                FeaturizerPersistence.ReadWeights(openStream(FeaturizerPersistence.WeightsStream), model);
+                var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu, null);
+                return new CspImageClassificationTransformer(env, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved));
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        });
+}

@@ -1,0 +1,164 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.CSP.Imaging;
+using MLNet.CSP.Models;
+using MLNet.CSP.MLNet.Data;
+using MLNet.CSP.MLNet.Internal;
+using MLNet.CSP.Weights;
+using TorchSharp;
+
+namespace MLNet.CSP.MLNet.Trainer;
+
+/// <summary>
+/// Trains or fine-tunes a CSP image classifier inside an ML.NET pipeline (CPU, or CUDA with a CUDA libtorch).
+/// Input: an image column and a key-typed label; output: <c>Score</c> (class probabilities) and
+/// <c>PredictedLabel</c> (the label's key type, so <c>MapKeyToValue</c> restores the names).
+/// </summary>
+public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassificationTransformer>
+{
+    /// <summary>Options of the trainer (see <see cref="CspImageClassificationOptions"/> for every setting and default).</summary>
+    public sealed class Options : CspImageClassificationOptions
+    {
+    }
+
+    private readonly IHost host;
+    private readonly CspImageClassificationOptions options;
+
+    internal CspImageClassificationTrainer(IHostEnvironment env, CspImageClassificationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        host = env.Register(nameof(CspImageClassificationTrainer));
+        this.options = Validate(options);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ImageColumn.Check(inputSchema, options.ImageColumnName);
+        var label = inputSchema.FirstOrDefault(c => c.Name == options.LabelColumnName);
+        if (label.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find label column '{options.LabelColumnName}'");
+        if (!label.IsKey || label.Kind != SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), LabelMismatch(label.ItemType?.ToString() ?? "unknown"));
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        columns[options.ScoreColumnName] = MLNetInternals.VectorColumn(options.ScoreColumnName, NumberDataViewType.Single);
+        columns[options.PredictedLabelColumnName] = MLNetInternals.ScalarColumn(options.PredictedLabelColumnName, label.ItemType!, isKey: true, label.Annotations);
+        return new SchemaShape(columns.Values);
+    }
+
+    /// <inheritdoc />
+    public CspImageClassificationTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var imageKind = ImageColumn.Check(input.Schema, options.ImageColumnName);
+        var (labelColumn, classes) = CheckLabel(input.Schema);
+        if (options.ValidationSet is not null)
+        {
+            ImageColumn.Check(options.ValidationSet.Schema, options.ImageColumnName);
+            var (_, validationClasses) = CheckLabel(options.ValidationSet.Schema);
+            if (validationClasses != classes)
+                throw new ArgumentException($"The validation set's label has {validationClasses} classes, the training set's {classes}; map both with the same MapValueToKey transformer.", nameof(input));
+        }
+        if (options.TorchThreads is int threads) torch.set_num_threads(threads);
+        var device = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu, message =>
+        {
+            using var channel = host.Start(nameof(CspImageClassificationTrainer));
+            channel.Warning(message);
+        });
+
+        var config = Backbones.GetConfig(options.Architecture);
+        var preprocessing = ImagePreprocessing.FromPretrained(config.Pretrained, options.ImageSize, options.CropFraction);
+        if (options.Mean is not null || options.Std is not null)
+            preprocessing = new ImagePreprocessing(preprocessing.ImageSize, preprocessing.ResizeSize, preprocessing.Interpolation,
+                options.Mean ?? preprocessing.Mean, options.Std ?? preprocessing.Std);
+
+        int seed = host.Rand.Next();
+        torch.manual_seed(seed);
+        var model = Backbones.Create(options.Architecture, classes);
+        try
+        {
+            if (options.WeightsPath is not null)
+            {
+                Checkpoint.Load(model, options.WeightsPath, new CheckpointLoadOptions { ExcludeClassifier = true });
+                model.ResetClassifier(classes);
+            }
+            using var all = TrainingImages.Read(input, options.ImageColumnName, imageKind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);
+            if (all.Count == 0) throw new InvalidOperationException("The training data has no rows.");
+            TrainingImages? heldOut = null, trainPart = null, validationOwned = null;
+            try
+            {
+                TrainingImages train = all;
+                TrainingImages? validation = null;
+                if (options.ValidationSet is not null)
+                {
+                    var kind = ImageColumn.Check(options.ValidationSet.Schema, options.ImageColumnName);
+                    validationOwned = TrainingImages.Read(options.ValidationSet, options.ImageColumnName, kind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);
+                    validation = validationOwned;
+                }
+                else if (options.ValidationFraction > 0)
+                {
+                    var order = Enumerable.Range(0, all.Count).ToArray();
+                    new Random(seed).Shuffle(order);
+                    int held = (int)Math.Round(all.Count * options.ValidationFraction);
+                    if (held < 1 || held >= all.Count) throw new ArgumentException($"A validation fraction of {options.ValidationFraction} leaves no rows for one side of {all.Count} rows.");
+                    heldOut = all.Subset(order.Take(held));
+                    trainPart = all.Subset(order.Skip(held));
+                    (train, validation) = (trainPart, heldOut);
+                }
+                if (train.Labels.Distinct().Count() < 2)
+                    throw new InvalidOperationException($"The training data holds a single class; a classifier needs at least two (label column '{options.LabelColumnName}').");
+                new TrainingRun(host, options, model, train, validation, device, seed).Run();
+            }
+            finally
+            {
+                heldOut?.Dispose();
+                trainPart?.Dispose();
+                validationOwned?.Dispose();
+            }
+            var settings = new ClassifierSettings(options.ImageColumnName, options.LabelColumnName, options.ScoreColumnName,
+                options.PredictedLabelColumnName, classes, KeyValues.From(labelColumn), options.InferenceBatchSize, options.Device, options.FallbackToCpu);
+            return new CspImageClassificationTransformer(host, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private (DataViewSchema.Column Column, int Classes) CheckLabel(DataViewSchema schema)
+    {
+        var label = schema.GetColumnOrNull(options.LabelColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Could not find label column '{options.LabelColumnName}'");
+        if (label.Type is not KeyDataViewType key || key.RawType != typeof(uint))
+            throw new ArgumentOutOfRangeException(nameof(schema), LabelMismatch(label.Type.ToString() ?? "unknown"));
+        if (key.Count < 2)
+            throw new InvalidOperationException($"The label column '{options.LabelColumnName}' has {key.Count} class; a classifier needs at least two.");
+        if (key.Count > int.MaxValue) throw new InvalidOperationException("Too many classes.");
+        return (label, (int)key.Count);
+    }
+
+    private string LabelMismatch(string actual) =>
+        $"Schema mismatch for label column '{options.LabelColumnName}': expected Key<UInt32>, got {actual} (map the labels with mlContext.Transforms.Conversion.MapValueToKey)";
+
+    private static CspImageClassificationOptions Validate(CspImageClassificationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1, nameof(options.Epochs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 2, nameof(options.BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.InferenceBatchSize, 1, nameof(options.InferenceBatchSize));
+        if (!(options.LearningRate > 0) || !double.IsFinite(options.LearningRate)) throw new ArgumentOutOfRangeException(nameof(options.LearningRate), "Must be positive.");
+        if (!(options.WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(options.WeightDecay), "Must not be negative.");
+        if (!(options.LabelSmoothing >= 0 && options.LabelSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(options.LabelSmoothing), "Must be in [0, 1).");
+        if (!(options.ValidationFraction >= 0 && options.ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(options.ValidationFraction), "Must be in [0, 1).");
+        if (!(options.MinCropScale > 0 && options.MinCropScale <= 1)) throw new ArgumentOutOfRangeException(nameof(options.MinCropScale), "Must be in (0, 1].");
+        if (!(options.WarmupEpochs >= 0)) throw new ArgumentOutOfRangeException(nameof(options.WarmupEpochs), "Must not be negative.");
+        if (options.EarlyStoppingPatience is int p) ArgumentOutOfRangeException.ThrowIfLessThan(p, 1, nameof(options.EarlyStoppingPatience));
+        if (options.ImageSize is int size) ArgumentOutOfRangeException.ThrowIfLessThan(size, 8, nameof(options.ImageSize));
+        Backbones.GetConfig(options.Architecture);
+        if (options.WeightsPath is not null && !File.Exists(options.WeightsPath))
+            throw new FileNotFoundException($"Weights file '{options.WeightsPath}' was not found.", options.WeightsPath);
+        return options;
+    }
+}
