@@ -13,4 +13,9 @@ if (args.Length > 0 && args[0] == "featurize")
     foreach (var name in args.Length > 1 ? args.Skip(1) : ["cs3darknet_s", "cspresnet50"]) FeaturizeThroughput.Run(name);
     return;
 }
+if (args.Length > 0 && args[0] == "fashion-mnist")
+{
+    FashionMnistAccuracy.Run(args.Length > 1 ? int.Parse(args[1]) : 10, args.Length > 2 ? args[2] : "cs3darknet_s");
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(ForwardLatencyBenchmarks).Assembly).Run(args);

@@ -43,13 +43,15 @@ public sealed record ImagePreprocessing
     /// <summary>
     /// The checkpoint's transform, optionally at another input size (the crop fraction is kept) or crop fraction.
     /// </summary>
-    public static ImagePreprocessing FromPretrained(PretrainedConfig pretrained, int? imageSize = null, double? cropFraction = null)
+    public static ImagePreprocessing FromPretrained(PretrainedConfig pretrained, int? imageSize = null, double? cropFraction = null,
+        Interpolation? interpolation = null, IReadOnlyList<float>? mean = null, IReadOnlyList<float>? std = null)
     {
         ArgumentNullException.ThrowIfNull(pretrained);
         int size = imageSize ?? pretrained.InputSize;
         double crop = cropFraction ?? pretrained.CropFraction;
         if (!(crop > 0 && crop <= 1)) throw new ArgumentOutOfRangeException(nameof(cropFraction), crop, "The crop fraction must be in (0, 1].");
-        return new ImagePreprocessing(size, (int)Math.Floor(size / crop), pretrained.Interpolation, pretrained.Mean, pretrained.Std);
+        return new ImagePreprocessing(size, (int)Math.Floor(size / crop), interpolation ?? pretrained.Interpolation,
+            mean ?? pretrained.Mean, std ?? pretrained.Std);
     }
 
     /// <inheritdoc />

@@ -11,9 +11,9 @@ internal static class TorchDevices
     /// <summary>
     /// Resolves <paramref name="requested"/> ("cpu", "cuda", "cuda:N"); null follows <c>MLContext.GpuDeviceId</c>
     /// (CPU when unset). When CUDA is asked for but unavailable, falls back to CPU if <paramref name="fallbackToCpu"/>
-    /// (null follows <c>MLContext.FallbackToCpu</c>) and logs it, else throws.
+    /// (null follows <c>MLContext.FallbackToCpu</c>) and logs a warning to ML.NET's channel, else throws.
     /// </summary>
-    public static Device Resolve(IHostEnvironment env, string? requested, bool? fallbackToCpu, Action<string>? warn)
+    public static Device Resolve(IHostEnvironment env, string? requested, bool? fallbackToCpu)
     {
         var (gpuId, contextFallback) = MLNetInternals.GetGpuSettings(env);
         string name = requested?.Trim().ToLowerInvariant() ?? (gpuId is int id ? $"cuda:{id}" : "cpu");
@@ -29,7 +29,8 @@ internal static class TorchDevices
             problem = $"only {torch.cuda.device_count()} CUDA device(s) are present";
         if (problem is null) return torch.device(DeviceType.CUDA, index);
         if (!fallback) throw new InvalidOperationException($"Device '{name}' was requested but {problem}. Set FallbackToCpu to run on the CPU instead.");
-        warn?.Invoke($"Device '{name}' is not available ({problem}); falling back to the CPU.");
+        using (var channel = env.Register("MLNet.CSP").Start("Device"))
+            channel.Warning($"Device '{name}' is not available ({problem}); falling back to the CPU.");
         return torch.CPU;
     }
 }

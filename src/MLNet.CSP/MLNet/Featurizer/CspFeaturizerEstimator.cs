@@ -42,17 +42,11 @@ public sealed class CspFeaturizerEstimator : IEstimator<CspFeaturizerTransformer
         ArgumentNullException.ThrowIfNull(input);
         ImageColumn.Check(input.Schema, InputColumnName);
         if (options.TorchThreads is int threads) torch.set_num_threads(threads);
-        var device = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu, message =>
-        {
-            using var channel = host.Start(nameof(CspFeaturizerEstimator));
-            channel.Warning(message);
-        });
+        var device = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu);
 
         var config = Backbones.GetConfig(options.Architecture);
-        var preprocessing = ImagePreprocessing.FromPretrained(config.Pretrained, options.ImageSize, options.CropFraction);
-        if (options.Interpolation is not null || options.Mean is not null || options.Std is not null)
-            preprocessing = new ImagePreprocessing(preprocessing.ImageSize, preprocessing.ResizeSize,
-                options.Interpolation ?? preprocessing.Interpolation, options.Mean ?? preprocessing.Mean, options.Std ?? preprocessing.Std);
+        var preprocessing = ImagePreprocessing.FromPretrained(config.Pretrained, options.ImageSize, options.CropFraction,
+            options.Interpolation, options.Mean, options.Std);
 
         // Random initialisation (no checkpoint) is drawn from the MLContext's seed, so it is repeatable.
         torch.manual_seed(host.Rand.Next());

@@ -58,7 +58,7 @@ internal static class FeaturizerPersistence
                 ReadWeights(openStream(WeightsStream), backbone);
                 if (backbone.NumFeatures != numFeatures)
                     throw new InvalidDataException($"The saved featurizer has {numFeatures} features but '{architecture}' has {backbone.NumFeatures}.");
-                var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu, null);
+                var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu);
                 return new CspFeaturizerTransformer(env, settings, new InferenceNetwork(backbone, preprocessing, pooling, resolved));
             }
             catch

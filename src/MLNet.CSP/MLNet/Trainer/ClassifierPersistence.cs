@@ -51,7 +51,7 @@ internal static class ClassifierPersistence
             try
             {
                 FeaturizerPersistence.ReadWeights(openStream(FeaturizerPersistence.WeightsStream), model);
-                var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu, null);
+                var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu);
                 return new CspImageClassificationTransformer(env, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved));
             }
             catch

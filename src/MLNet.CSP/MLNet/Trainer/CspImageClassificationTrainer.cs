@@ -61,17 +61,11 @@ public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassific
                 throw new ArgumentException($"The validation set's label has {validationClasses} classes, the training set's {classes}; map both with the same MapValueToKey transformer.", nameof(input));
         }
         if (options.TorchThreads is int threads) torch.set_num_threads(threads);
-        var device = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu, message =>
-        {
-            using var channel = host.Start(nameof(CspImageClassificationTrainer));
-            channel.Warning(message);
-        });
+        var device = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu);
 
         var config = Backbones.GetConfig(options.Architecture);
-        var preprocessing = ImagePreprocessing.FromPretrained(config.Pretrained, options.ImageSize, options.CropFraction);
-        if (options.Mean is not null || options.Std is not null)
-            preprocessing = new ImagePreprocessing(preprocessing.ImageSize, preprocessing.ResizeSize, preprocessing.Interpolation,
-                options.Mean ?? preprocessing.Mean, options.Std ?? preprocessing.Std);
+        var preprocessing = ImagePreprocessing.FromPretrained(config.Pretrained, options.ImageSize, options.CropFraction,
+            mean: options.Mean, std: options.Std);
 
         int seed = host.Rand.Next();
         torch.manual_seed(seed);
