@@ -35,7 +35,7 @@ internal static class ZooCommand
             if (forward)
             {
                 int side = size ?? pretrained.InputSize;
-                model.eval();
+                model.OptimizeForInference();
                 using var noGrad = torch.no_grad();
                 using var scope = torch.NewDisposeScope();
                 var x = torch.randn(1, 3, side, side);

@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.IO.Compression;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Transforms.Image;
 using MLNet.CSP.MLNet.Trainer;
 
 namespace MLNet.CSP.Benchmarks;
@@ -45,37 +42,8 @@ internal static class FashionMnistAccuracy
         Console.WriteLine($"Test accuracy {metrics.MicroAccuracy:P2}; Fit took {trainSeconds:F0} s (image loading included); peak working set {peak / 1e9:F2} GB.");
     }
 
-    private static IEnumerable<Row> Read(string prefix)
-    {
-        byte[] images = Unzip(Path.Combine(Source, $"{prefix}-images-idx3-ubyte.gz"));
-        byte[] labels = Unzip(Path.Combine(Source, $"{prefix}-labels-idx1-ubyte.gz"));
-        int count = (labels[4] << 24) | (labels[5] << 16) | (labels[6] << 8) | labels[7];
-        var rgba = new byte[28 * 28 * 4];
-        for (int i = 0; i < count; i++)
-        {
-            for (int p = 0; p < 28 * 28; p++)
-            {
-                byte v = images[16 + i * 784 + p];
-                rgba[p * 4] = rgba[p * 4 + 1] = rgba[p * 4 + 2] = v;
-                rgba[p * 4 + 3] = 255;
-            }
-            yield return new Row { Image = MLImage.CreateFromPixels(28, 28, MLPixelFormat.Rgba32, rgba), Label = labels[8 + i].ToString() };
-        }
-    }
+    internal static List<IdxImages.ImageRow> Read(string prefix) =>
+        IdxImages.Read(Path.Combine(Source, $"{prefix}-images-idx3-ubyte.gz"), Path.Combine(Source, $"{prefix}-labels-idx1-ubyte.gz"));
 
-    private static byte[] Unzip(string path)
-    {
-        using var input = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        input.CopyTo(output);
-        return output.ToArray();
-    }
-
-    private sealed class Row
-    {
-        [ImageType(28, 28)]
-        public MLImage? Image { get; set; }
-
-        public string Label { get; set; } = "";
-    }
+    internal const string Folder = Source;
 }

@@ -18,4 +18,14 @@ if (args.Length > 0 && args[0] == "fashion-mnist")
     FashionMnistAccuracy.Run(args.Length > 1 ? int.Parse(args[1]) : 10, args.Length > 2 ? args[2] : "cs3darknet_s");
     return;
 }
+if (args.Length > 1 && args[0] == "transfer")
+{
+    TrainingComparisons.Transfer(args[1], args.Length > 2 ? int.Parse(args[2]) : 3);
+    return;
+}
+if (args.Length > 0 && args[0] == "csp-vs-plain")
+{
+    TrainingComparisons.CspVersusPlain(args.Length > 1 ? int.Parse(args[1]) : 2);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(ForwardLatencyBenchmarks).Assembly).Run(args);
