@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Reflection;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Tests.MLNet;
+
+namespace MLNet.CSP.Tests.Examples;
+
+/// <summary>The example app's commands end to end on a tiny slice of real images, in a separate process.</summary>
+[TestClass]
+public sealed class ExampleAppTests
+{
+    private string directory = null!;
+
+    [TestInitialize]
+    public void Setup() => directory = Directory.CreateTempSubdirectory("csp-example-").FullName;
+
+    [TestCleanup]
+    public void Cleanup() => Directory.Delete(directory, recursive: true);
+
+    [TestMethod]
+    public void TrainPredictFeaturizeAndZooRunAndWriteValidPlots()
+    {
+        // Three classes, 12 training and 4 test images each, in the folder-per-class layout users have.
+        foreach (var split in new[] { ("train", 12), ("test", 4) })
+            foreach (var group in FashionMnist.Load(split.Item1).GroupBy(r => r.Label).Take(3))
+            {
+                string folder = Directory.CreateDirectory(Path.Combine(directory, split.Item1, group.Key)).FullName;
+                foreach (var row in group.Take(split.Item2)) File.Copy(row.ImagePath, Path.Combine(folder, Path.GetFileName(row.ImagePath)));
+            }
+        string output = Path.Combine(directory, "out");
+        string data = Path.Combine(directory, "train"), test = Path.Combine(directory, "test");
+
+        string train = Run("train", "--data", data, "--test", test, "--epochs", "2", "--batch-size", "8", "--out", output);
+        StringAssert.Contains(train, "Test accuracy");
+        StringAssert.Contains(train, "Confusion matrix");
+        Assert.IsTrue(File.Exists(Path.Combine(output, "model.zip")));
+        AssertPng(Path.Combine(output, "training-loss.png"), 640, 420);
+        AssertPng(Path.Combine(output, "training-accuracy.png"), 640, 420);
+        AssertPng(Path.Combine(output, "confusion-matrix.png"), 760, 680);
+
+        string predict = Run("predict", "--model", Path.Combine(output, "model.zip"), "--top", "2", test);
+        string someImage = Directory.GetFiles(test, "*.png", SearchOption.AllDirectories).First();
+        StringAssert.Contains(predict, Path.GetFileName(someImage));
+        StringAssert.Contains(predict, "%");
+
+        string featurize = Run("featurize", "--data", data, "--test", test, "--out", output);
+        StringAssert.Contains(featurize, "Test accuracy");
+        Assert.IsTrue(File.Exists(Path.Combine(output, "featurizer-model.zip")));
+
+        string zoo = Run("zoo", "--no-forward");
+        StringAssert.Contains(zoo, "cspresnext50");
+        StringAssert.Contains(zoo, "3.074");
+    }
+
+    private static void AssertPng(string path, int width, int height)
+    {
+        Assert.IsTrue(File.Exists(path), path);
+        var bytes = File.ReadAllBytes(path);
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4], $"{path} is a PNG.");
+        using var image = MLImage.CreateFromFile(path);
+        Assert.AreEqual(width, image.Width, path);
+        Assert.AreEqual(height, image.Height, path);
+        var pixels = image.Pixels.ToArray();
+        Assert.IsGreaterThan(50, pixels.Distinct().Count(), $"{path} is not blank.");
+    }
+
+    private static string Run(params string[] args)
+    {
+        string app = typeof(ExampleAppTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ExamplesPath").Value!;
+        Assert.IsTrue(File.Exists(app), $"Example app not built: {app}");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(app);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["COLUMNS"] = "200";
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, $"'{string.Join(" ", args)}' failed:\n{stdout}\n{stderr.Result}");
+        return stdout;
+    }
+}
