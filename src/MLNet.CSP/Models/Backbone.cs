@@ -51,7 +51,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     public void OptimizeForInference()
     {
         eval();
-        foreach (var module in modules().Prepend(this).Distinct().OfType<IFoldable>()) module.Fold();
+        // Children first: a stage that replaces its layers' folds (cross stages) then drops theirs.
+        foreach (var module in modules().Prepend(this).Distinct().OfType<IFoldable>().Reverse()) module.Fold();
         IsOptimizedForInference = true;
     }
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Tests.MLNet;
@@ -8,16 +6,8 @@ namespace MLNet.CSP.Tests.Examples;
 
 /// <summary>The example app's commands end to end on a tiny slice of real images, in a separate process.</summary>
 [TestClass]
-public sealed class ExampleAppTests
+public sealed class ExampleAppTests : TempDirectoryTest
 {
-    private string directory = null!;
-
-    [TestInitialize]
-    public void Setup() => directory = Directory.CreateTempSubdirectory("csp-example-").FullName;
-
-    [TestCleanup]
-    public void Cleanup() => Directory.Delete(directory, recursive: true);
-
     [TestMethod]
     public void TrainPredictFeaturizeAndZooRunAndWriteValidPlots()
     {
@@ -25,11 +15,11 @@ public sealed class ExampleAppTests
         foreach (var split in new[] { ("train", 12), ("test", 4) })
             foreach (var group in FashionMnist.Load(split.Item1).GroupBy(r => r.Label).Take(3))
             {
-                string folder = Directory.CreateDirectory(Path.Combine(directory, split.Item1, group.Key)).FullName;
+                string folder = Directory.CreateDirectory(Path.Combine(Folder, split.Item1, group.Key)).FullName;
                 foreach (var row in group.Take(split.Item2)) File.Copy(row.ImagePath, Path.Combine(folder, Path.GetFileName(row.ImagePath)));
             }
-        string output = Path.Combine(directory, "out");
-        string data = Path.Combine(directory, "train"), test = Path.Combine(directory, "test");
+        string output = Path.Combine(Folder, "out");
+        string data = Path.Combine(Folder, "train"), test = Path.Combine(Folder, "test");
 
         string train = Run("train", "--data", data, "--test", test, "--epochs", "2", "--batch-size", "8", "--out", output);
         StringAssert.Contains(train, "Test accuracy");
@@ -65,19 +55,5 @@ public sealed class ExampleAppTests
         Assert.IsGreaterThan(50, pixels.Distinct().Count(), $"{path} is not blank.");
     }
 
-    private static string Run(params string[] args)
-    {
-        string app = typeof(ExampleAppTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ExamplesPath").Value!;
-        Assert.IsTrue(File.Exists(app), $"Example app not built: {app}");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(app);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["COLUMNS"] = "200";
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"'{string.Join(" ", args)}' failed:\n{stdout}\n{stderr.Result}");
-        return stdout;
-    }
+    private static string Run(params string[] args) => ChildProcess.Run("ExamplesPath", args);
 }

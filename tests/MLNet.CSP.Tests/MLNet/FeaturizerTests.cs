@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -13,17 +12,9 @@ namespace MLNet.CSP.Tests.MLNet;
 
 /// <summary>The featurizer as a first-party ML.NET transform: schema, streaming, persistence, errors.</summary>
 [TestClass]
-public sealed class FeaturizerTests
+public sealed class FeaturizerTests : TempDirectoryTest
 {
     private const string Architecture = "cs3darknet_s";
-    private string directory = null!;
-
-    [TestInitialize]
-    public void Setup() => directory = Directory.CreateTempSubdirectory("csp-feat-").FullName;
-
-    [TestCleanup]
-    public void Cleanup() => Directory.Delete(directory, recursive: true);
-
     private static CspFeaturizerOptions SmallOptions(int batchSize = 8) => new()
     {
         OutputColumnName = "Features",
@@ -87,7 +78,7 @@ public sealed class FeaturizerTests
         var ml = new MLContext();
         Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.CspFeaturize("F", "Image", "no_such_net"));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.CspFeaturize(new CspFeaturizerOptions { InputColumnName = "Image", BatchSize = 0 }));
-        Assert.ThrowsExactly<FileNotFoundException>(() => ml.Transforms.CspFeaturize("F", "Image", Architecture, Path.Combine(directory, "missing.safetensors")));
+        Assert.ThrowsExactly<FileNotFoundException>(() => ml.Transforms.CspFeaturize("F", "Image", Architecture, Path.Combine(Folder, "missing.safetensors")));
         var images = LoadImages(ml, FashionMnist.Load("test").Take(1));
         var device = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.CspFeaturize(new CspFeaturizerOptions { InputColumnName = "Image", Architecture = Architecture, Device = "tpu" }).Fit(images));
         StringAssert.Contains(device.Message, "tpu");
@@ -139,7 +130,7 @@ public sealed class FeaturizerTests
     {
         var ml = new MLContext(seed: 1);
         var rows = FashionMnist.Load("test").Take(5).ToList();
-        string corrupt = Path.Combine(directory, "corrupt.png");
+        string corrupt = Path.Combine(Folder, "corrupt.png");
         File.WriteAllBytes(corrupt, [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
         rows[3] = new ImageRow { ImagePath = corrupt, Label = "x" };
         var data = ml.Data.LoadFromEnumerable(rows);
@@ -159,7 +150,7 @@ public sealed class FeaturizerTests
         var pipeline = ml.Transforms.CspFeaturize(SmallOptions(batchSize: 5));
         var model = pipeline.Fit(images);
         var expected = Features(model.Transform(images));
-        string path = Path.Combine(directory, "featurizer.zip");
+        string path = Path.Combine(Folder, "featurizer.zip");
         ml.Model.Save(model, images.Schema, path);
 
         var loaded = new MLContext(seed: 7).Model.Load(path, out var schema);
@@ -168,9 +159,9 @@ public sealed class FeaturizerTests
         for (int i = 0; i < rows.Count; i++) CollectionAssert.AreEqual(expected[i], reloaded[i], $"row {i} in process");
 
         // A fresh process that makes no MLNet.CSP call before loading.
-        string list = Path.Combine(directory, "images.txt");
+        string list = Path.Combine(Folder, "images.txt");
         File.WriteAllLines(list, rows.Select(r => r.ImagePath));
-        string output = Path.Combine(directory, "probe.bin");
+        string output = Path.Combine(Folder, "probe.bin");
         RunProbe(path, list, "Features", output);
         var floats = ReadFloats(output);
         Assert.HasCount(rows.Count * 512, floats);
@@ -184,7 +175,7 @@ public sealed class FeaturizerTests
         var ml = new MLContext(seed: 1);
         var images = LoadImages(ml, FashionMnist.Load("test").Take(2));
         var model = ml.Transforms.CspFeaturize(SmallOptions()).Fit(images);
-        string path = Path.Combine(directory, "model.zip");
+        string path = Path.Combine(Folder, "model.zip");
         ml.Model.Save(model, images.Schema, path);
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
         {
@@ -204,7 +195,7 @@ public sealed class FeaturizerTests
     [TestMethod]
     public void CheckpointOfAnotherArchitectureListsTheKeys()
     {
-        string weights = Path.Combine(directory, "resnet.safetensors");
+        string weights = Path.Combine(Folder, "resnet.safetensors");
         using (var other = Backbones.Create("cspresnet50")) Checkpoint.Save(other, weights);
         var ml = new MLContext(seed: 1);
         var images = LoadImages(ml, FashionMnist.Load("test").Take(1));
@@ -219,7 +210,7 @@ public sealed class FeaturizerTests
     [TestMethod]
     public void PublishedStyleCheckpointIsUsedAndItsClassifierIgnored()
     {
-        string weights = Path.Combine(directory, "imagenet.safetensors");
+        string weights = Path.Combine(Folder, "imagenet.safetensors");
         using (var imagenet = Backbones.Create(Architecture, 1000))
         {
             Tests.Models.GoldenFill.Apply(imagenet);
@@ -330,18 +321,7 @@ public sealed class FeaturizerTests
         Assert.IsLessThan(1e-5, Math.Sqrt(diff / norm), what);
     }
 
-    internal static void RunProbe(params string[] args)
-    {
-        string probe = typeof(FeaturizerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LoadProbePath").Value!;
-        Assert.IsTrue(File.Exists(probe), $"Load probe not built: {probe}");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(probe);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"Probe failed:\n{stdout}\n{stderr}");
-    }
+    internal static void RunProbe(params string[] args) => ChildProcess.Run("LoadProbePath", args);
 
     internal static float[] ReadFloats(string path)
     {

@@ -10,16 +10,8 @@ namespace MLNet.CSP.Tests.MLNet;
 
 /// <summary>The fine-tunable classifier as an ML.NET trainer, trained on real images.</summary>
 [TestClass]
-public sealed class TrainerTests
+public sealed class TrainerTests : TempDirectoryTest
 {
-    private string directory = null!;
-
-    [TestInitialize]
-    public void Setup() => directory = Directory.CreateTempSubdirectory("csp-train-").FullName;
-
-    [TestCleanup]
-    public void Cleanup() => Directory.Delete(directory, recursive: true);
-
     internal static CspImageClassificationTrainer.Options Small(int epochs = 1) => new()
     {
         Architecture = "cs3darknet_s",
@@ -89,7 +81,7 @@ public sealed class TrainerTests
         var again = Scores(b.Transform(test));
         for (int i = 0; i < expected.Length; i += 25) CollectionAssert.AreEqual(expected[i], again[i], $"Same seed, row {i}.");
 
-        string path = Path.Combine(directory, "classifier.zip");
+        string path = Path.Combine(Folder, "classifier.zip");
         ml.Model.Save(a, train.Schema, path);
         var loaded = new MLContext().Model.Load(path, out _);
         var reloaded = Scores(loaded.Transform(test));
@@ -97,9 +89,9 @@ public sealed class TrainerTests
 
         // A fresh process: the probe loads the model zip (image rows only; the label is not needed to score).
         var rows = FashionMnist.Load("test").Take(20).ToList();
-        string list = Path.Combine(directory, "images.txt");
+        string list = Path.Combine(Folder, "images.txt");
         File.WriteAllLines(list, rows.Select(r => r.ImagePath));
-        string output = Path.Combine(directory, "scores.bin");
+        string output = Path.Combine(Folder, "scores.bin");
         FeaturizerTests.RunProbe(path, list, "Score", output);
         var floats = FeaturizerTests.ReadFloats(output);
         Assert.HasCount(20 * 10, floats);
@@ -118,7 +110,7 @@ public sealed class TrainerTests
         using var reference = ml.MulticlassClassification.Trainers.CspImageClassification(uninterrupted).Fit(train);
         var expected = Scores(reference.Transform(test));
 
-        string checkpoints = Path.Combine(directory, "ckpt");
+        string checkpoints = Path.Combine(Folder, "ckpt");
         using var cancel = new CancellationTokenSource();
         var (ml2, train2, _, _) = Fashion(seed: 9, trainPerClass: 20);
         var first = Small(epochs: 3);
@@ -143,7 +135,7 @@ public sealed class TrainerTests
     public void FrozenBackboneTrainsTheClassifierOnly()
     {
         var (ml, train, _, _) = Fashion(seed: 2, trainPerClass: 10);
-        string weights = Path.Combine(directory, "start.safetensors");
+        string weights = Path.Combine(Folder, "start.safetensors");
         using (var start = Backbones.Create("cs3darknet_s", 10)) { Models.GoldenFill.Apply(start); Checkpoint.Save(start, weights); }
         var options = Small();
         options.WeightsPath = weights;
@@ -202,7 +194,7 @@ public sealed class TrainerTests
         var empty = keys.Transform(ml.Data.SkipRows(images, 1_000));
         StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => trainer.Fit(empty)).Message, "no rows");
 
-        string corrupt = Path.Combine(directory, "bad.png");
+        string corrupt = Path.Combine(Folder, "bad.png");
         File.WriteAllText(corrupt, "not an image");
         var withBad = rows.Take(10).Append(new ImageRow { ImagePath = corrupt, Label = rows[0].Label }).ToList();
         var bytes = ml.Transforms.LoadRawImageBytes("Image", null, "ImagePath").Fit(ml.Data.LoadFromEnumerable(withBad)).Transform(ml.Data.LoadFromEnumerable(withBad));
@@ -222,7 +214,7 @@ public sealed class TrainerTests
         unknown.Architecture = "cspnet9000";
         Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.CspImageClassification(unknown));
 
-        string other = Path.Combine(directory, "other.safetensors");
+        string other = Path.Combine(Folder, "other.safetensors");
         using (var net = Backbones.Create("cspdarknet53")) Checkpoint.Save(net, other);
         var wrong = Small();
         wrong.WeightsPath = other;

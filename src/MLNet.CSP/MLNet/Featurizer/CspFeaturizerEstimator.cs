@@ -41,28 +41,12 @@ public sealed class CspFeaturizerEstimator : IEstimator<CspFeaturizerTransformer
     {
         ArgumentNullException.ThrowIfNull(input);
         ImageColumn.Check(input.Schema, InputColumnName);
-        if (options.TorchThreads is int threads) torch.set_num_threads(threads);
-        var device = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu);
-
-        var config = Backbones.GetConfig(options.Architecture);
-        var preprocessing = ImagePreprocessing.FromPretrained(config.Pretrained, options.ImageSize, options.CropFraction,
-            options.Interpolation, options.Mean, options.Std);
-
-        // Random initialisation (no checkpoint) is drawn from the MLContext's seed, so it is repeatable.
-        torch.manual_seed(host.Rand.Next());
-        var backbone = Backbones.Create(options.Architecture, numClasses: 0);
-        try
-        {
-            if (options.WeightsPath is not null)
-                Checkpoint.Load(backbone, options.WeightsPath, new CheckpointLoadOptions { ExcludeClassifier = true });
-            var settings = new FeaturizerSettings(InputColumnName, options.OutputColumnName, options.BatchSize, options.Device, options.FallbackToCpu);
-            return new CspFeaturizerTransformer(host, settings, new InferenceNetwork(backbone, preprocessing, options.Pooling, device));
-        }
-        catch
-        {
-            backbone.Dispose();
-            throw;
-        }
+        var (device, preprocessing) = NetworkSetup.Prepare(host, options.Architecture, options.TorchThreads, options.Device,
+            options.FallbackToCpu, options.ImageSize, options.CropFraction, options.Interpolation, options.Mean, options.Std);
+        // Without a checkpoint the weights are drawn from the MLContext's seed, so they are repeatable.
+        var backbone = NetworkSetup.Create(options.Architecture, numClasses: 0, options.WeightsPath, host.Rand.Next());
+        var settings = new FeaturizerSettings(InputColumnName, options.OutputColumnName, options.BatchSize, options.Device, options.FallbackToCpu);
+        return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, options.Pooling, device));
     }
 
     private string InputColumnName => options.InputColumnName ?? options.OutputColumnName;

@@ -14,19 +14,15 @@ namespace MLNet.CSP.MLNet.Featurizer;
 /// </summary>
 public sealed class CspFeaturizerTransformer : ITransformer, IDisposable
 {
-    private readonly IHost host;
-    private readonly InferenceNetwork extractor;
-
-    internal CspFeaturizerTransformer(IHostEnvironment env, FeaturizerSettings settings, InferenceNetwork extractor)
+    internal CspFeaturizerTransformer(FeaturizerSettings settings, InferenceNetwork network)
     {
-        host = env.Register(nameof(CspFeaturizerTransformer));
         Settings = settings;
-        this.extractor = extractor;
+        Network = network;
     }
 
     internal FeaturizerSettings Settings { get; }
 
-    internal InferenceNetwork Extractor => extractor;
+    internal InferenceNetwork Network { get; }
 
     /// <summary>The image column read.</summary>
     public string InputColumnName => Settings.InputColumnName;
@@ -35,16 +31,16 @@ public sealed class CspFeaturizerTransformer : ITransformer, IDisposable
     public string OutputColumnName => Settings.OutputColumnName;
 
     /// <summary>The backbone architecture.</summary>
-    public string Architecture => extractor.Backbone.Architecture;
+    public string Architecture => Network.Backbone.Architecture;
 
     /// <summary>Length of the feature vector.</summary>
-    public int NumFeatures => extractor.NumFeatures;
+    public int NumFeatures => Network.NumFeatures;
 
     /// <summary>How images are resized, cropped and normalised.</summary>
-    public ImagePreprocessing Preprocessing => extractor.Preprocessing;
+    public ImagePreprocessing Preprocessing => Network.Preprocessing;
 
     /// <summary>The torch device the network runs on.</summary>
-    public string Device => extractor.Device.ToString();
+    public string Device => Network.Device.ToString();
 
     /// <inheritdoc />
     public bool IsRowToRowMapper => true;
@@ -57,17 +53,17 @@ public sealed class CspFeaturizerTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         var mapping = CreateMapping(input.Schema);
-        return new AppendingDataView(input, mapping, extractor.Preprocessing, Settings.BatchSize, extractor.Extract);
+        return new AppendingDataView(input, mapping, Network.Preprocessing, Settings.BatchSize, Network.Extract);
     }
 
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        new AppendingRowMapper(CreateMapping(inputSchema), extractor.Preprocessing, extractor.Extract);
+        new AppendingRowMapper(CreateMapping(inputSchema), Network.Preprocessing, Network.Extract);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => FeaturizerPersistence.Save(ctx, this);
 
     /// <summary>Releases the network's native memory.</summary>
-    public void Dispose() => extractor.Dispose();
+    public void Dispose() => Network.Dispose();
 
     private ColumnMapping CreateMapping(DataViewSchema inputSchema)
     {

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MLNet.CSP.Models;
-using MLNet.CSP.MLNet.Featurizer;
 using MLNet.CSP.MLNet.Internal;
 
 namespace MLNet.CSP.MLNet.Trainer;
@@ -26,11 +25,10 @@ internal static class ClassifierPersistence
             writer.Write(s.Classes);
             writer.Write(s.ClassNames?.Length ?? -1);
             foreach (var name in s.ClassNames ?? []) writer.Write(name);
-            FeaturizerPersistence.WritePreprocessing(writer, transformer.Preprocessing);
+            NetworkPersistence.WritePreprocessing(writer, transformer.Preprocessing);
             writer.Write(s.BatchSize);
-            writer.Write(s.Device ?? "");
-            writer.Write(s.FallbackToCpu is bool f ? (f ? 1 : 0) : -1);
-        }, (FeaturizerPersistence.WeightsStream, writer => FeaturizerPersistence.WriteWeights(writer, transformer.Model)));
+            NetworkPersistence.WriteDevice(writer, s.Device, s.FallbackToCpu);
+        }, (NetworkPersistence.WeightsStream, writer => NetworkPersistence.WriteWeights(writer, transformer.Model)));
     }
 
     public static CspImageClassificationTransformer Load(IHostEnvironment env, ModelLoadContext ctx) =>
@@ -41,18 +39,16 @@ internal static class ClassifierPersistence
             int classes = reader.ReadInt32();
             int nameCount = reader.ReadInt32();
             string[]? names = nameCount < 0 ? null : Enumerable.Range(0, nameCount).Select(_ => reader.ReadString()).ToArray();
-            var preprocessing = FeaturizerPersistence.ReadPreprocessing(reader);
+            var preprocessing = NetworkPersistence.ReadPreprocessing(reader);
             int batchSize = reader.ReadInt32();
-            string device = reader.ReadString();
-            int fallback = reader.ReadInt32();
-            var settings = new ClassifierSettings(image, label, score, predicted, classes, names, batchSize,
-                device.Length == 0 ? null : device, fallback < 0 ? null : fallback == 1);
+            var (device, fallback) = NetworkPersistence.ReadDevice(reader);
+            var settings = new ClassifierSettings(image, label, score, predicted, classes, names, batchSize, device, fallback);
             var model = Backbones.Create(architecture, classes);
             try
             {
-                FeaturizerPersistence.ReadWeights(openStream(FeaturizerPersistence.WeightsStream), model);
+                NetworkPersistence.ReadWeights(openStream(NetworkPersistence.WeightsStream), model);
                 var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu);
-                return new CspImageClassificationTransformer(env, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved));
+                return new CspImageClassificationTransformer(settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved));
             }
             catch
             {

@@ -60,23 +60,12 @@ public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassific
             if (validationClasses != classes)
                 throw new ArgumentException($"The validation set's label has {validationClasses} classes, the training set's {classes}; map both with the same MapValueToKey transformer.", nameof(input));
         }
-        if (options.TorchThreads is int threads) torch.set_num_threads(threads);
-        var device = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu);
-
-        var config = Backbones.GetConfig(options.Architecture);
-        var preprocessing = ImagePreprocessing.FromPretrained(config.Pretrained, options.ImageSize, options.CropFraction,
-            mean: options.Mean, std: options.Std);
-
+        var (device, preprocessing) = NetworkSetup.Prepare(host, options.Architecture, options.TorchThreads, options.Device,
+            options.FallbackToCpu, options.ImageSize, options.CropFraction, interpolation: null, options.Mean, options.Std);
         int seed = host.Rand.Next();
-        torch.manual_seed(seed);
-        var model = Backbones.Create(options.Architecture, classes);
+        var model = NetworkSetup.Create(options.Architecture, classes, options.WeightsPath, seed);
         try
         {
-            if (options.WeightsPath is not null)
-            {
-                Checkpoint.Load(model, options.WeightsPath, new CheckpointLoadOptions { ExcludeClassifier = true });
-                model.ResetClassifier(classes);
-            }
             using var all = TrainingImages.Read(input, options.ImageColumnName, imageKind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);
             if (all.Count == 0) throw new InvalidOperationException("The training data has no rows.");
             TrainingImages? heldOut = null, trainPart = null, validationOwned = null;
@@ -112,7 +101,7 @@ public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassific
             }
             var settings = new ClassifierSettings(options.ImageColumnName, options.LabelColumnName, options.ScoreColumnName,
                 options.PredictedLabelColumnName, classes, KeyValues.From(labelColumn), options.InferenceBatchSize, options.Device, options.FallbackToCpu);
-            return new CspImageClassificationTransformer(host, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device));
+            return new CspImageClassificationTransformer(settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device));
         }
         catch
         {

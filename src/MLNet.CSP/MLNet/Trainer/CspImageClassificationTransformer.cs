@@ -12,11 +12,8 @@ namespace MLNet.CSP.MLNet.Trainer;
 /// </summary>
 public sealed class CspImageClassificationTransformer : ITransformer, IDisposable
 {
-    private readonly IHost host;
-
-    internal CspImageClassificationTransformer(IHostEnvironment env, ClassifierSettings settings, InferenceNetwork network)
+    internal CspImageClassificationTransformer(ClassifierSettings settings, InferenceNetwork network)
     {
-        host = env.Register(nameof(CspImageClassificationTransformer));
         Settings = settings;
         Network = network;
     }

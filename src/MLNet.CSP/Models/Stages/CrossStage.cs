@@ -24,20 +24,12 @@ public sealed class CrossStage : nn.Module<Tensor, Tensor>, IFoldable
     /// <summary>Builds the stage from its configuration.</summary>
     public CrossStage(int inChannels, CspStageConfig cfg, ActivationKind activation) : base(nameof(CrossStage))
     {
-        int downChannels = cfg.DownGrowth ? cfg.OutChannels : inChannels;
-        int expChannels = (int)Math.Round(cfg.OutChannels * cfg.ExpandRatio, MidpointRounding.ToEven);
-        int blockOut = (int)Math.Round(cfg.OutChannels * cfg.BlockRatio, MidpointRounding.ToEven);
-        int channels = inChannels;
-        if (cfg.Stride != 1)
-        {
-            conv_down = new ConvNormAct(inChannels, downChannels, 3, cfg.Stride, cfg.Groups, activation);
-            channels = downChannels;
-        }
-        conv_exp = new ConvNormAct(channels, expChannels, 1, activation: cfg.CrossLinear ? ActivationKind.None : activation);
-        splitChannels = expChannels / 2;
+        var entry = CrossStageEntry.Create(inChannels, cfg, activation);
+        (conv_down, conv_exp, splitChannels) = (entry.Down, entry.Expand, entry.HalfChannels);
+        int blockOut = entry.BlockChannels;
         blocks = BlockFactory.Create(cfg.Block, cfg.Depth, splitChannels, blockOut, cfg.BottleRatio, cfg.Groups, activation);
         conv_transition_b = new ConvNormAct(cfg.Depth > 0 ? blockOut : splitChannels, splitChannels, 1, activation: activation);
-        conv_transition = new ConvNormAct(expChannels, cfg.OutChannels, 1, activation: activation);
+        conv_transition = new ConvNormAct(conv_exp.OutChannels, cfg.OutChannels, 1, activation: activation);
         RegisterComponents();
     }
 
@@ -67,16 +59,8 @@ public sealed class CrossStage : nn.Module<Tensor, Tensor>, IFoldable
 
     private SplitFold? split;
 
-    void IFoldable.Fold()
-    {
-        Unfold();
-        split = new SplitFold(conv_exp, conv_transition, splitChannels);
-    }
+    void IFoldable.Fold() => SplitFold.Replace(ref split, conv_exp, conv_transition, splitChannels);
 
     /// <inheritdoc cref="IFoldable.Unfold" />
-    public void Unfold()
-    {
-        split?.Dispose();
-        split = null;
-    }
+    public void Unfold() => SplitFold.Replace(ref split, null, null, 0);
 }

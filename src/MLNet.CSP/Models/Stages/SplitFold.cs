@@ -30,6 +30,20 @@ internal sealed class SplitFold : IDisposable
         fuseActivation = fuse.Activation;
     }
 
+    /// <summary>
+    /// Disposes <paramref name="current"/> and, given the two layers, builds a new fold in its place; the layers' own
+    /// folded copies are dropped, since the stage runs them only through this fold.
+    /// </summary>
+    public static void Replace(ref SplitFold? current, ConvNormAct? expand, ConvNormAct? fuse, int half)
+    {
+        current?.Dispose();
+        current = null;
+        if (expand is null || fuse is null) return;
+        current = new SplitFold(expand, fuse, half);
+        expand.Unfold();
+        fuse.Unfold();
+    }
+
     public Tensor FirstHalf(Tensor x) => Activations.Apply(expandFirst.Forward(x), expandActivation, inPlace: true);
 
     public Tensor SecondHalf(Tensor x) => Activations.Apply(expandSecond.Forward(x), expandActivation, inPlace: true);

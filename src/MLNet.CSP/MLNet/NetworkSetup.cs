@@ -1,0 +1,45 @@
+using Microsoft.ML.Runtime;
+using MLNet.CSP.Imaging;
+using MLNet.CSP.Models;
+using MLNet.CSP.Models.Configs;
+using MLNet.CSP.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.CSP.MLNet;
+
+/// <summary>What the featurizer and the trainer do before they touch data: threads, device, preprocessing, and a network
+/// initialised from the MLContext's seed (then overwritten by a checkpoint when one is given).</summary>
+internal static class NetworkSetup
+{
+    public static (Device Device, ImagePreprocessing Preprocessing) Prepare(IHost host, string architecture, int? torchThreads,
+        string? device, bool? fallbackToCpu, int? imageSize, double? cropFraction, Interpolation? interpolation,
+        IReadOnlyList<float>? mean, IReadOnlyList<float>? std)
+    {
+        if (torchThreads is int threads) torch.set_num_threads(threads);
+        var resolved = TorchDevices.Resolve(host, device, fallbackToCpu);
+        var pretrained = Backbones.GetConfig(architecture).Pretrained;
+        return (resolved, ImagePreprocessing.FromPretrained(pretrained, imageSize, cropFraction, interpolation, mean, std));
+    }
+
+    /// <summary>
+    /// Creates the network with weights drawn from <paramref name="seed"/>, then loads <paramref name="weightsPath"/>
+    /// without its classifier (a fresh one for <paramref name="numClasses"/> stays).
+    /// </summary>
+    public static Backbone Create(string architecture, int numClasses, string? weightsPath, int seed)
+    {
+        torch.manual_seed(seed);
+        var backbone = Backbones.Create(architecture, numClasses);
+        try
+        {
+            if (weightsPath is not null)
+                Checkpoint.Load(backbone, weightsPath, new CheckpointLoadOptions { ExcludeClassifier = true });
+            return backbone;
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+}
