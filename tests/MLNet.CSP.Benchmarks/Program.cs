@@ -28,4 +28,9 @@ if (args.Length > 0 && args[0] == "csp-vs-plain")
     TrainingComparisons.CspVersusPlain(args.Length > 1 ? int.Parse(args[1]) : 2);
     return;
 }
+if (args.Length > 0 && args[0] == "paper")
+{
+    PaperReproduction.Run(args.Skip(1).ToArray());
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(ForwardLatencyBenchmarks).Assembly).Run(args);

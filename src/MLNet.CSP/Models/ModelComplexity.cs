@@ -20,7 +20,8 @@ public sealed record ModelComplexity(string Architecture, long Parameters, long 
     /// <summary>
     /// Counts parameters and MACs by running one image of the given size through the network and recording
     /// the output shape of every convolution and linear layer (MACs = output elements x input channels per
-    /// group x kernel area; linear: in x out).
+    /// group x kernel area; linear: in x out). A model on the inference fast path is measured on its plain path and
+    /// returned to the fast path.
     /// </summary>
     public static ModelComplexity Measure(Backbone model, int height, int width)
     {
@@ -53,6 +54,8 @@ public sealed record ModelComplexity(string Architecture, long Parameters, long 
             }
         }
         bool wasTraining = model.training;
+        bool wasOptimized = model.IsOptimizedForInference;
+        if (wasOptimized) model.ClearInferenceOptimization(); // the fast path bypasses the hooked modules
         try
         {
             model.eval();
@@ -65,6 +68,7 @@ public sealed record ModelComplexity(string Architecture, long Parameters, long 
         {
             foreach (var remove in removers) remove();
             model.train(wasTraining);
+            if (wasOptimized) model.OptimizeForInference();
         }
         long parameters = model.parameters().Sum(p => p.numel());
         return new ModelComplexity(model.Architecture, parameters, conv, linear, height, width);

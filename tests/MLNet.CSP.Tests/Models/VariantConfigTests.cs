@@ -51,6 +51,17 @@ public sealed class VariantConfigTests
     }
 
     [TestMethod]
+    public void MacsAreCountedTheSameOnTheInferenceFastPath()
+    {
+        using var model = Backbones.Create("cs3darknet_s");
+        var plain = ModelComplexity.Measure(model, 64, 64);
+        model.OptimizeForInference();
+        var optimized = ModelComplexity.Measure(model, 64, 64);
+        Assert.AreEqual(plain, optimized);
+        Assert.IsTrue(model.IsOptimizedForInference, "Measuring leaves the model on its fast path.");
+    }
+
+    [TestMethod]
     public void PretrainedConfigsFollowTheReferences()
     {
         var darknet = Backbones.GetConfig("darknet53").Pretrained;

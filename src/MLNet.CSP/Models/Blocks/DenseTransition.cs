@@ -5,17 +5,24 @@ using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 
 namespace MLNet.CSP.Models.Blocks;
 
-/// <summary>torchvision DenseNet transition: BN-ReLU-1x1 conv (<c>norm</c>, <c>conv</c>), then 2x2 average pool.</summary>
+/// <summary>
+/// torchvision DenseNet transition: BN-ReLU-1x1 conv (<c>norm</c>, <c>conv</c>), then a 2x2 average pool when it
+/// downsamples (CSPDenseNet's partial transitions and last-stage fusions do not).
+/// </summary>
 public sealed class DenseTransition : nn.Module<Tensor, Tensor>
 {
     private readonly BatchNorm2d norm;
     private readonly Conv2d conv;
+    private readonly bool downsample;
 
     /// <summary>Creates the transition.</summary>
-    public DenseTransition(int inChannels, int outChannels) : base(nameof(DenseTransition))
+    public DenseTransition(int inChannels, int outChannels, bool downsample = true) : base(nameof(DenseTransition))
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
         norm = nn.BatchNorm2d(inChannels);
         conv = nn.Conv2d(inChannels, outChannels, 1, 1, 0, 1, PaddingModes.Zeros, 1, false);
+        this.downsample = downsample;
         RegisterComponents();
     }
 
@@ -23,6 +30,7 @@ public sealed class DenseTransition : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var a = norm.call(x).relu_();
+        if (!downsample) return conv.call(a);
         using var b = conv.call(a);
         return nn.functional.avg_pool2d(b, 2, 2);
     }

@@ -17,6 +17,22 @@ public sealed record DenseNetConfig(
     PretrainedConfig Pretrained,
     string Reference = "torchvision 0.14 densenet.py") : IBackboneConfig
 {
+    /// <summary>
+    /// Returns this variant with the growth rate scaled by <paramref name="width"/> (rounded to a multiple of 4), the stem
+    /// width by <paramref name="width"/> (multiple of 8) and every block's layer count by <paramref name="depth"/>.
+    /// </summary>
+    public DenseNetConfig Scale(double width, double depth)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(depth);
+        return this with
+        {
+            GrowthRate = ChannelMath.MakeDivisible(GrowthRate * width, 4),
+            InitFeatures = ChannelMath.MakeDivisible(InitFeatures * width),
+            BlockConfig = BlockConfig.Select(d => ChannelMath.ScaleDepth(d, depth)).ToArray(),
+        };
+    }
+
     /// <inheritdoc />
     public Backbone Build(string name, int numClasses) => new DenseNet(name, this, numClasses);
 }

@@ -57,8 +57,24 @@ internal static class ZooConfigs
 
         yield return ("resnet50", new ResNetConfig([3, 4, 6, 3], 1, 64, PretrainedConfig.Torchvision("torchvision ResNet50_Weights.IMAGENET1K_V1")));
         yield return ("resnext50_32x4d", new ResNetConfig([3, 4, 6, 3], 32, 4, PretrainedConfig.Torchvision("torchvision ResNeXt50_32X4D_Weights.IMAGENET1K_V1")));
-        yield return ("densenet121", new DenseNetConfig(32, [6, 12, 24, 16], 64, 4, PretrainedConfig.Torchvision("torchvision DenseNet121_Weights.IMAGENET1K_V1")));
+        yield return ("densenet121", DenseNet(121, [6, 12, 24, 16]));
+        yield return ("densenet169", DenseNet(169, [6, 12, 32, 32]));
+        yield return ("densenet201", DenseNet(201, [6, 12, 48, 32]));
+
+        // CSPDenseNet (no published checkpoint): the paper's construction on each DenseNet, gamma 0.5, CSP fusion;
+        // the fusion and split-ratio ablations of DenseNet-121; a half-width, half-depth variant for CPU apps.
+        var csp121 = new CspDenseNetConfig(DenseNet(121, [6, 12, 24, 16]) with { Pretrained = PretrainedConfig.Torchvision() });
+        yield return ("cspdensenet121", csp121);
+        yield return ("cspdensenet169", csp121 with { Dense = csp121.Dense with { BlockConfig = [6, 12, 32, 32] } });
+        yield return ("cspdensenet201", csp121 with { Dense = csp121.Dense with { BlockConfig = [6, 12, 48, 32] } });
+        yield return ("cspdensenet121_fusionfirst", csp121 with { Fusion = CspFusion.FusionFirst });
+        yield return ("cspdensenet121_fusionlast", csp121 with { Fusion = CspFusion.FusionLast });
+        yield return ("cspdensenet121_gamma25", csp121 with { Gamma = 0.25 });
+        yield return ("cspdensenet121_s", csp121.Scale(0.5, 0.5));
     }
+
+    private static DenseNetConfig DenseNet(int depth, int[] blocks) =>
+        new(32, blocks, 64, 4, PretrainedConfig.Torchvision($"torchvision DenseNet{depth}_Weights.IMAGENET1K_V1"));
 
     /// <summary>timm's CS3 DarkNet at width and depth 1 (cs3darknet_l); the s/m variants scale it.</summary>
     private static CspNetConfig Cs3DarkNet { get; } = new(

@@ -6,17 +6,20 @@ using Linear = TorchSharp.Modules.Linear;
 
 namespace MLNet.CSP.Models.Networks;
 
-/// <summary>torchvision DenseNet: <c>features.*</c>, then ReLU, global average pool and <c>classifier</c>.</summary>
+/// <summary>
+/// torchvision DenseNet: <c>features.*</c>, then ReLU, global average pool and <c>classifier</c>; with a
+/// <see cref="CspDenseNetConfig"/> the CSPDenseNet built on it (partial dense stages in <c>features.stageN</c>).
+/// </summary>
 public sealed class DenseNet : Backbone
 {
     private readonly DenseNetFeatures features;
     private Linear? classifier;
 
-    /// <summary>Builds the network described by <paramref name="config"/>.</summary>
-    public DenseNet(string name, DenseNetConfig config, int numClasses) : base(name, config.Pretrained)
+    /// <summary>Builds the network described by <paramref name="config"/>, as a CSPDenseNet when <paramref name="csp"/> is given.</summary>
+    public DenseNet(string name, DenseNetConfig config, int numClasses, CspDenseNetConfig? csp = null) : base(name, config.Pretrained)
     {
         ArgumentNullException.ThrowIfNull(config);
-        features = new DenseNetFeatures(config);
+        features = new DenseNetFeatures(config, csp);
         register_module("features", features);
         NumFeatures = features.OutChannels;
         ResetClassifier(numClasses);

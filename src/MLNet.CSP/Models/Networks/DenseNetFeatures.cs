@@ -1,6 +1,7 @@
 using MLNet.CSP.Models.Blocks;
 using MLNet.CSP.Models.Configs;
 using MLNet.CSP.Models.Layers;
+using MLNet.CSP.Models.Stages;
 using TorchSharp;
 using static TorchSharp.torch;
 using Conv2d = TorchSharp.Modules.Conv2d;
@@ -10,16 +11,19 @@ namespace MLNet.CSP.Models.Networks;
 
 /// <summary>
 /// The <c>features</c> trunk of torchvision's DenseNet: <c>conv0</c>, <c>norm0</c>, max pool, then
-/// <c>denseblockN</c> / <c>transitionN</c>, and <c>norm5</c> (returned before the final ReLU).
+/// <c>denseblockN</c> / <c>transitionN</c>, and <c>norm5</c> (returned before the final ReLU). With a CSPDenseNet
+/// configuration the blocks and transitions are replaced by <c>stageN</c> (<see cref="PartialDenseStage"/>) of the
+/// same output widths. The inference fast path folds <c>norm0</c> into <c>conv0</c>.
 /// </summary>
-internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>
+internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable
 {
     private readonly Conv2d conv0;
     private readonly BatchNorm2d norm0;
     private readonly List<(string Name, nn.Module<Tensor, Tensor> Module)> body = [];
     private readonly BatchNorm2d norm5;
+    private FoldedConv? foldedStem;
 
-    public DenseNetFeatures(DenseNetConfig config) : base("features")
+    public DenseNetFeatures(DenseNetConfig config, CspDenseNetConfig? csp = null) : base("features")
     {
         conv0 = nn.Conv2d(3, config.InitFeatures, 7, 2, 3, 1, PaddingModes.Zeros, 1, false);
         norm0 = nn.BatchNorm2d(config.InitFeatures);
@@ -28,14 +32,19 @@ internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>
         int channels = config.InitFeatures;
         for (int i = 0; i < config.BlockConfig.Count; i++)
         {
-            var block = new DenseBlock(config.BlockConfig[i], channels, config.GrowthRate, config.BnSize);
-            Add($"denseblock{i + 1}", block);
-            channels = block.OutChannels;
-            if (i != config.BlockConfig.Count - 1)
+            bool last = i == config.BlockConfig.Count - 1;
+            int grown = channels + config.BlockConfig[i] * config.GrowthRate;
+            int stageOut = last ? grown : grown / 2;
+            if (csp is not null)
             {
-                Add($"transition{i + 1}", new DenseTransition(channels, channels / 2));
-                channels /= 2;
+                Add($"stage{i + 1}", new PartialDenseStage(channels, stageOut, config.BlockConfig[i], config.GrowthRate, config.BnSize, csp.Fusion, csp.Gamma, downsample: !last));
             }
+            else
+            {
+                Add($"denseblock{i + 1}", new DenseBlock(config.BlockConfig[i], channels, config.GrowthRate, config.BnSize));
+                if (!last) Add($"transition{i + 1}", new DenseTransition(grown, stageOut));
+            }
+            channels = stageOut;
         }
         norm5 = nn.BatchNorm2d(channels);
         register_module("norm5", norm5);
@@ -53,9 +62,9 @@ internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>
     /// <summary>Runs the trunk, reporting stage outputs with torchvision's module paths.</summary>
     public Tensor Run(Tensor x, Action<string, Tensor>? tap)
     {
+        if (foldedStem is not null && training) Unfold();
         Tensor current;
-        using (var c = conv0.call(x))
-        using (var n = norm0.call(c).relu_())
+        using (var n = foldedStem is null ? NormedStem(x) : foldedStem.Forward(x).relu_())
             current = Pooling.StemMaxPool(n);
         tap?.Invoke("features.pool0", current);
         foreach (var (name, module) in body)
@@ -73,5 +82,23 @@ internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>
         }
     }
 
+    private Tensor NormedStem(Tensor x)
+    {
+        using var c = conv0.call(x);
+        return norm0.call(c).relu_();
+    }
+
     public override Tensor forward(Tensor x) => Run(x, null);
+
+    void IFoldable.Fold()
+    {
+        Unfold();
+        foldedStem = new FoldedConv(conv0, norm0);
+    }
+
+    public void Unfold()
+    {
+        foldedStem?.Dispose();
+        foldedStem = null;
+    }
 }

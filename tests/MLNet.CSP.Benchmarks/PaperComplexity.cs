@@ -1,0 +1,24 @@
+using MLNet.CSP.Models;
+
+namespace MLNet.CSP.Benchmarks;
+
+/// <summary>Part 1 of the paper reproduction: parameters and MACs of every pair, at 224 and at the paper's 256.</summary>
+internal static class PaperComplexity
+{
+    public static void Run()
+    {
+        Console.WriteLine("| plain | CSP | params M (plain / CSP) | GMACs @224 (plain / CSP) | CSP/plain MACs | BFLOPs @256 (plain / CSP) | paper @256 |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var (plain, csp, paper) in PaperPairs.Pairs)
+        {
+            var p224 = Backbones.Describe(plain);
+            var c224 = Backbones.Describe(csp);
+            var p256 = Backbones.Describe(plain, 256, 256);
+            var c256 = Backbones.Describe(csp, 256, 256);
+            Console.WriteLine($"| {plain} | {csp} | {p224.Parameters / 1e6:F3} / {c224.Parameters / 1e6:F3} | {p224.Macs / 1e9:F3} / {c224.Macs / 1e9:F3} | "
+                + $"{(double)c224.Macs / p224.Macs:F3} ({Percent(c224.Macs, p224.Macs)}) | {2 * p256.Macs / 1e9:F2} / {2 * c256.Macs / 1e9:F2} | {(paper.Length == 0 ? "-" : paper)} |");
+        }
+    }
+
+    private static string Percent(long csp, long plain) => $"{100.0 * (csp - plain) / plain:+0;-0}%";
+}
