@@ -37,7 +37,7 @@ internal static class PaperAblation
         {
             var c = Backbones.Describe(group.Key, 32, 32, 10);
             string accuracies = string.Join(" / ", group.Select(r => r.Accuracy.ToString("P2", CultureInfo.InvariantCulture)));
-            Console.WriteLine($"| {group.Key} | {c.Parameters / 1e6:F3} | {c.Macs / 1e6:F1} | {group.Average(r => r.Accuracy):P2} ({accuracies}) | "
+            Console.WriteLine($"| {group.Key} | {c.Parameters / 1e6:F3} | {c.Macs / 1e6:F3} | {group.Average(r => r.Accuracy):P2} ({accuracies}) | "
                 + $"{group.Average(r => r.TrainSeconds):F0} | {group.Average(r => r.PeakRssDuringFit) / 1e9:F3} | {group.Average(r => r.PeakRssDuringFit - r.RssBeforeFit) / 1e6:F0} |");
         }
     }

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace MLNet.CSP.Benchmarks;
 
 /// <summary>
-/// The CSPNet paper reproduction (docs/paper-reproduction.md): <c>paper [complexity|latency|memory|accuracy [epochs] [seeds]]</c>,
-/// all three parts when no part is named.
+/// The CSPNet paper reproduction (docs/paper-reproduction.md), four parts: <c>paper [complexity|latency|memory|accuracy [epochs] [seeds]]</c>,
+/// all of them when no part is named.
 /// </summary>
 internal static class PaperReproduction
 {

@@ -67,8 +67,8 @@ public sealed record ModelComplexity(string Architecture, long Parameters, long 
         finally
         {
             foreach (var remove in removers) remove();
-            model.train(wasTraining);
             if (wasOptimized) model.OptimizeForInference();
+            model.train(wasTraining);
         }
         long parameters = model.parameters().Sum(p => p.numel());
         return new ModelComplexity(model.Architecture, parameters, conv, linear, height, width);

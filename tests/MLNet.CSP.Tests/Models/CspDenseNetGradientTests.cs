@@ -8,8 +8,10 @@ namespace MLNet.CSP.Tests.Models;
 
 /// <summary>
 /// The paper's gradient claims, checked with autograd on a tiny stage (16 input channels, gamma 0.5, 3 dense layers):
-/// the skip part's gradient does not pass through the dense block (it is not duplicated into every dense layer as in
-/// DenseNet), and in fusion last the gradient of the skip part's output never reaches the dense weights.
+/// the skip part x0' contributes nothing to the dense block's weight gradients (for the same gradient at the stage
+/// output they are identical whatever x0' holds), the gradient reaching x0' does not pass through the dense block
+/// (it is not duplicated into every dense layer as in DenseNet), and in fusion last the gradient of the skip part's
+/// output never reaches the dense weights, while in CSP and fusion first the fusion transition carries it there.
 /// </summary>
 [TestClass]
 public sealed class CspDenseNetGradientTests
@@ -37,6 +39,36 @@ public sealed class CspDenseNetGradientTests
             "The gradient reaching x0' is the same whatever the dense block's weights: it does not flow through the block.");
         Assert.IsFalse(before.narrow(1, Skip, 8).allclose(after.narrow(1, Skip, 8), rtol: 1e-3, atol: 1e-4),
             "The gradient reaching x0'' does flow through the block.");
+    }
+
+    [TestMethod]
+    [DataRow(CspFusion.Csp)]
+    [DataRow(CspFusion.FusionFirst)]
+    [DataRow(CspFusion.FusionLast)]
+    public void TheDenseWeightsGradientGetsNothingFromTheSkipPart(CspFusion fusion)
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(7);
+        using var stage = new PartialDenseStage(16, 24, numLayers: 3, growthRate: 4, bnSize: 2, fusion, gamma: 0.5, downsample: false);
+        var x = torch.randn(4, 16, 6, 6);
+        var seed = torch.randn(4, 24, 6, 6);
+        var dense = CspDenseNetStructureTests.Child(stage, "dense");
+
+        InputGradient(stage, x, seed);
+        var before = dense.parameters().Select(p => p.grad!.clone()).ToList();
+        var otherSkip = x.clone();
+        otherSkip.narrow(1, 0, Skip).copy_(torch.randn(4, Skip, 6, 6) * 3);
+        InputGradient(stage, otherSkip, seed);
+        var after = dense.parameters().Select(p => p.grad!.clone()).ToList();
+        var otherPart = x.clone();
+        otherPart.narrow(1, Skip, 8).copy_(torch.randn(4, 8, 6, 6));
+        InputGradient(stage, otherPart, seed);
+        var changedPart = dense.parameters().Select(p => p.grad!.clone()).ToList();
+
+        Assert.IsGreaterThan(0.0, before.Sum(g => g.abs().sum().item<float>()));
+        for (int i = 0; i < before.Count; i++)
+            Assert.IsTrue(before[i].allclose(after[i], rtol: 1e-5, atol: 1e-6), $"Dense parameter {i}: replacing x0' must not change its gradient.");
+        Assert.IsFalse(before.Zip(changedPart).All(p => p.First.allclose(p.Second, rtol: 1e-3, atol: 1e-5)), "Replacing x0'' does change the dense gradients.");
     }
 
     [TestMethod]

@@ -34,6 +34,18 @@ public sealed class CspDenseNetStructureTests
     }
 
     [TestMethod]
+    [DataRow("cspdensenet121", 8_673_064L, 2_705_711_104L)]
+    [DataRow("cspdensenet201", 23_589_544L, 4_305_214_464L)]
+    [DataRow("cspdensenet121_s", 883_795L, -1L)]
+    public void TotalsMatchHandCounts(string name, long parameters, long macs)
+    {
+        // Worked out by hand from the channel table in docs/paper-reproduction.md (1000 classes, 224x224).
+        var measured = Backbones.Describe(name);
+        Assert.AreEqual(parameters, measured.Parameters);
+        if (macs >= 0) Assert.AreEqual(macs, measured.Macs);
+    }
+
+    [TestMethod]
     public void Cspdensenet121SplitsEveryStageInHalfAndKeepsDenseNetsWidths()
     {
         using var model = Backbones.Create("cspdensenet121");
