@@ -32,14 +32,14 @@ internal static class PaperLatency
     }
 
     /// <summary>
-    /// Three rounds; in each, one warm-up and <paramref name="repeats"/> timed runs of A, then the same for B.
+    /// Five rounds; in each, one warm-up and <paramref name="repeats"/> timed runs of A, then the same for B.
     /// Returns the medians over all rounds (runs of one model stay together so each sees its own warm allocator).
     /// </summary>
     private static (double A, double B) Alternate(Backbone a, Backbone b, torch.Tensor input, int repeats)
     {
         var timesA = new List<double>();
         var timesB = new List<double>();
-        for (int round = 0; round < 3; round++)
+        for (int round = 0; round < 5; round++)
         {
             Block(a, input, repeats, timesA);
             Block(b, input, repeats, timesB);
