@@ -50,13 +50,7 @@ internal static class PaperAblation
         var train = ml.Data.LoadFromEnumerable(FashionMnistAccuracy.Read("train"));
         var test = ml.Data.LoadFromEnumerable(FashionMnistAccuracy.Read("t10k"));
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
-        var options = new CspImageClassificationTrainer.Options
-        {
-            Architecture = name, ImageSize = 32, CropFraction = 1.0,
-            Mean = [0.286f, 0.286f, 0.286f], Std = [0.353f, 0.353f, 0.353f],
-            Epochs = epochs, BatchSize = 128, LearningRate = 2e-3, WeightDecay = 0.05, WarmupEpochs = 1,
-            LabelSmoothing = 0.1, Augmentation = CspAugmentation.HorizontalFlip, TorchThreads = 2,
-        };
+        var options = FashionMnistAccuracy.Options(name, epochs);
         double rate = 0;
         options.BatchCallback = p => rate = p.ImagesPerSecond;
         GC.Collect();

@@ -20,7 +20,7 @@ internal static class PaperLatency
         {
             using var a = Backbones.Create(plain);
             using var b = Backbones.Create(csp);
-            double macs = (double)Backbones.Describe(csp).Macs / Backbones.Describe(plain).Macs;
+            double macs = (double)ModelComplexity.Measure(b, 224, 224).Macs / ModelComplexity.Measure(a, 224, 224).Macs;
             a.eval();
             b.eval();
             var (evalA, evalB) = Alternate(a, b, input, repeats);

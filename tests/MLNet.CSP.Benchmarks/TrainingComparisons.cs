@@ -15,21 +15,13 @@ namespace MLNet.CSP.Benchmarks;
 /// </summary>
 internal static class TrainingComparisons
 {
-    private static CspImageClassificationTrainer.Options Options(string architecture, int epochs) => new()
-    {
-        Architecture = architecture, ImageSize = 32, CropFraction = 1.0,
-        Mean = [0.286f, 0.286f, 0.286f], Std = [0.353f, 0.353f, 0.353f],
-        Epochs = epochs, BatchSize = 128, LearningRate = 2e-3, WeightDecay = 0.05, WarmupEpochs = 1,
-        LabelSmoothing = 0.1, Augmentation = CspAugmentation.HorizontalFlip, TorchThreads = 2,
-    };
-
     public static void Transfer(string mnistDirectory, int pretrainEpochs)
     {
         var ml = new MLContext(seed: 1);
         var fashion = ml.Data.LoadFromEnumerable(FashionMnistAccuracy.Read("train"));
         var fashionKeys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(fashion);
         var watch = Stopwatch.StartNew();
-        using var pretrained = ml.MulticlassClassification.Trainers.CspImageClassification(Options("cs3darknet_s", pretrainEpochs)).Fit(fashionKeys.Transform(fashion));
+        using var pretrained = ml.MulticlassClassification.Trainers.CspImageClassification(FashionMnistAccuracy.Options("cs3darknet_s", pretrainEpochs)).Fit(fashionKeys.Transform(fashion));
         string checkpoint = Path.Combine(Path.GetTempPath(), "cs3darknet_s-fashion-mnist.safetensors");
         Checkpoint.Save(pretrained.Model, checkpoint);
         Console.WriteLine($"Pre-trained cs3darknet_s on 60,000 Fashion-MNIST images for {pretrainEpochs} epochs in {watch.Elapsed.TotalSeconds:F0} s -> {checkpoint}");
@@ -41,7 +33,7 @@ internal static class TrainingComparisons
         Console.WriteLine("|---|---|---|");
         foreach (var (name, weights) in new[] { ("from scratch", (string?)null), ("fine-tuned from the Fashion-MNIST checkpoint", checkpoint) })
         {
-            var options = Options("cs3darknet_s", 30);
+            var options = FashionMnistAccuracy.Options("cs3darknet_s", 30);
             options.BatchSize = 32;
             options.LearningRate = 1e-3;
             options.Augmentation = CspAugmentation.None; // flipping digits changes them
@@ -62,20 +54,20 @@ internal static class TrainingComparisons
         var train = ml.Data.LoadFromEnumerable(FashionMnistAccuracy.Read("train"));
         var test = ml.Data.LoadFromEnumerable(FashionMnistAccuracy.Read("t10k"));
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
-        Console.WriteLine($"| model (width {width}, depth {depth}) | params (M) | MMACs @32 | test accuracy | train s | images/s | peak working set GB |");
+        Console.WriteLine($"| model (width {width}, depth {depth}) | params (M) | MMACs @32 | test accuracy | train s | images/s | peak RSS GB |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var name in new[] { "cspdarknet53_q", "darknet53_q" })
         {
             var complexity = Backbones.Describe(name, 32, 32, 10);
-            var options = Options(name, epochs);
-            long peak = 0;
+            var options = FashionMnistAccuracy.Options(name, epochs);
             double rate = 0;
-            options.BatchCallback = p => { peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64); rate = p.ImagesPerSecond; };
+            options.BatchCallback = p => rate = p.ImagesPerSecond;
+            ProcessMemory.ResetPeak();
             var watch = Stopwatch.StartNew();
             using var model = new MLContext(seed: 1).MulticlassClassification.Trainers.CspImageClassification(options).Fit(keys.Transform(train));
             double seconds = watch.Elapsed.TotalSeconds;
             var metrics = ml.MulticlassClassification.Evaluate(model.Transform(keys.Transform(test)));
-            Console.WriteLine($"| {name} | {complexity.Parameters / 1e6:F2} | {complexity.Macs / 1e6:F1} | {metrics.MicroAccuracy:P2} | {seconds:F0} | {rate:F0} | {peak / 1e9:F2} |");
+            Console.WriteLine($"| {name} | {complexity.Parameters / 1e6:F2} | {complexity.Macs / 1e6:F1} | {metrics.MicroAccuracy:P2} | {seconds:F0} | {rate:F0} | {ProcessMemory.PeakResidentBytes() / 1e9:F2} |");
         }
     }
 }

@@ -27,12 +27,7 @@ public sealed class CspDenseNetGradientTests
         using var scope = torch.NewDisposeScope();
         torch.manual_seed(4);
         using var stage = new PartialDenseStage(16, 24, numLayers: 3, growthRate: 4, bnSize: 2, fusion, gamma: 0.5, downsample: false);
-        var x = torch.randn(4, 16, 6, 6);
-        var seed = torch.randn(4, 24, 6, 6);
-
-        var before = InputGradient(stage, x, seed);
-        Rerandomise(CspDenseNetStructureTests.Child(stage, "dense"));
-        var after = InputGradient(stage, x, seed);
+        var (before, after) = InputGradientBeforeAndAfterRerandomising(stage, CspDenseNetStructureTests.Child(stage, "dense"));
 
         Assert.IsGreaterThan(0.0, before.narrow(1, 0, Skip).abs().sum().item<float>(), "x0' receives a gradient.");
         Assert.IsTrue(before.narrow(1, 0, Skip).allclose(after.narrow(1, 0, Skip), rtol: 1e-5, atol: 1e-6),
@@ -81,12 +76,7 @@ public sealed class CspDenseNetGradientTests
         using var block = new DenseBlock(3, 16, 4, 2);
         using var transition = new DenseTransition(16 + 3 * 4, 24, downsample: false);
         var stage = nn.Sequential(("block", block), ("transition", transition));
-        var x = torch.randn(4, 16, 6, 6);
-        var seed = torch.randn(4, 24, 6, 6);
-
-        var before = InputGradient(stage, x, seed);
-        Rerandomise(block);
-        var after = InputGradient(stage, x, seed);
+        var (before, after) = InputGradientBeforeAndAfterRerandomising(stage, block);
         Assert.IsFalse(before.narrow(1, 0, Skip).allclose(after.narrow(1, 0, Skip), rtol: 1e-3, atol: 1e-4));
     }
 
@@ -114,6 +104,16 @@ public sealed class CspDenseNetGradientTests
         Assert.AreEqual(0.0, denseGradient, "Fusion last: the output's first channels are x0' itself, so no gradient reaches the dense block.");
         Assert.IsTrue(inputGradient.narrow(1, 0, Skip).equal(seed.narrow(1, 0, Skip)).all().item<bool>(), "x0' receives exactly the output gradient, once.");
         Assert.AreEqual(0.0, inputGradient.narrow(1, Skip, 8).abs().sum().item<float>());
+    }
+
+    /// <summary>The gradient at a random 16-channel input for a random output seed, before and after re-randomising <paramref name="block"/>.</summary>
+    private static (Tensor Before, Tensor After) InputGradientBeforeAndAfterRerandomising(nn.Module<Tensor, Tensor> stage, nn.Module block)
+    {
+        var x = torch.randn(4, 16, 6, 6);
+        var seed = torch.randn(4, 24, 6, 6);
+        var before = InputGradient(stage, x, seed);
+        Rerandomise(block);
+        return (before, InputGradient(stage, x, seed));
     }
 
     private static Tensor InputGradient(nn.Module<Tensor, Tensor> stage, Tensor x, Tensor seed)

@@ -26,11 +26,6 @@ public sealed record CspDenseNetConfig(
     public CspDenseNetConfig Scale(double width, double depth) => this with { Dense = Dense.Scale(width, depth) };
 
     /// <inheritdoc />
-    public Backbone Build(string name, int numClasses)
-    {
-        if (!(Gamma > 0 && Gamma < 1))
-            throw new ArgumentOutOfRangeException(nameof(Gamma), Gamma, "The split ratio gamma must lie strictly between 0 and 1.");
-        if (!Enum.IsDefined(Fusion)) throw new ArgumentOutOfRangeException(nameof(Fusion), Fusion, "Unknown fusion strategy.");
-        return new DenseNet(name, Dense, numClasses, this);
-    }
+    /// <remarks>Each <see cref="PartialDenseStage"/> validates gamma and the fusion for its own channel counts.</remarks>
+    public Backbone Build(string name, int numClasses) => new DenseNet(name, Dense, numClasses, this);
 }
