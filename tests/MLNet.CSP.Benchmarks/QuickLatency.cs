@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MLNet.CSP.Backend;
 using MLNet.CSP.Models;
 using TorchSharp;
 
@@ -6,13 +7,19 @@ namespace MLNet.CSP.Benchmarks;
 
 /// <summary>
 /// A stopwatch run of every model (or the given ones): batch 8 at 224, 2 threads, median of N after warm-up.
-/// Faster than BenchmarkDotNet for a first look; <c>dotnet run -c Release -- quick [names]</c>.
+/// Faster than BenchmarkDotNet for a first look; <c>dotnet run -c Release -- quick [--path NAME] [names]</c>, where
+/// <c>--path</c> forces a <see cref="ConvolutionPath"/> (never force OneDnn on a machine whose cache topology is hidden).
 /// </summary>
 internal static class QuickLatency
 {
-    public static void Run(string[] names, int repeats = 5, int batch = 8, int size = 224)
+    public static void Run(string[] args, int repeats = 5, int batch = 8, int size = 224)
     {
         torch.set_num_threads(2);
+        Console.WriteLine(TorchBackend.Status.Describe());
+        int pathIndex = Array.IndexOf(args, "--path");
+        using var forced = pathIndex >= 0 ? TorchBackend.UsePath(Enum.Parse<ConvolutionPath>(args[pathIndex + 1])) : null;
+        if (forced is not null) Console.WriteLine($"Forced path: {args[pathIndex + 1]}");
+        var names = pathIndex >= 0 ? args.Where((_, i) => i != pathIndex && i != pathIndex + 1).ToArray() : args;
         Console.WriteLine($"| model | GMACs/img | ms per batch of {batch} (median of {repeats}) |");
         Console.WriteLine("|---|---|---|");
         foreach (var name in names.Length > 0 ? names : Backbones.Names)

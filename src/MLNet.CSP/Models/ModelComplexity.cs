@@ -1,6 +1,6 @@
+using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
-using Conv2d = TorchSharp.Modules.Conv2d;
 using Linear = TorchSharp.Modules.Linear;
 
 namespace MLNet.CSP.Models;
@@ -34,10 +34,10 @@ public sealed record ModelComplexity(string Architecture, long Parameters, long 
         {
             switch (module)
             {
-                case Conv2d c:
+                case Conv2dLayer c:
                     var cr = c.register_forward_hook((m, input, output) =>
                     {
-                        var w = c.weight!.shape; // [out, in/groups, kh, kw]
+                        var w = c.Weight.shape; // [out, in/groups, kh, kw]
                         conv += output.numel() * w[1] * w[2] * w[3];
                         return output;
                     });

@@ -1,7 +1,6 @@
 using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
-using Conv2d = TorchSharp.Modules.Conv2d;
 using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 
 namespace MLNet.CSP.Models.Blocks;
@@ -14,18 +13,18 @@ namespace MLNet.CSP.Models.Blocks;
 public sealed class DenseLayer : nn.Module<Tensor, Tensor>, IFoldable
 {
     private readonly BatchNorm2d norm1;
-    private readonly Conv2d conv1;
+    private readonly Conv2dLayer conv1;
     private readonly BatchNorm2d norm2;
-    private readonly Conv2d conv2;
+    private readonly Conv2dLayer conv2;
     private FoldedConv? folded;
 
     /// <summary>Creates the layer.</summary>
     public DenseLayer(int inChannels, int growthRate, int bnSize) : base(nameof(DenseLayer))
     {
         norm1 = nn.BatchNorm2d(inChannels);
-        conv1 = nn.Conv2d(inChannels, bnSize * growthRate, 1, 1, 0, 1, PaddingModes.Zeros, 1, false);
+        conv1 = new Conv2dLayer(inChannels, bnSize * growthRate, 1);
         norm2 = nn.BatchNorm2d(bnSize * growthRate);
-        conv2 = nn.Conv2d(bnSize * growthRate, growthRate, 3, 1, 1, 1, PaddingModes.Zeros, 1, false);
+        conv2 = new Conv2dLayer(bnSize * growthRate, growthRate, 3, 1, 1);
         RegisterComponents();
     }
 

@@ -1,6 +1,6 @@
+using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
-using Conv2d = TorchSharp.Modules.Conv2d;
 using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 
 namespace MLNet.CSP.Models.Blocks;
@@ -12,7 +12,7 @@ namespace MLNet.CSP.Models.Blocks;
 public sealed class DenseTransition : nn.Module<Tensor, Tensor>
 {
     private readonly BatchNorm2d norm;
-    private readonly Conv2d conv;
+    private readonly Conv2dLayer conv;
     private readonly bool downsample;
 
     /// <summary>Creates the transition.</summary>
@@ -21,7 +21,7 @@ public sealed class DenseTransition : nn.Module<Tensor, Tensor>
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
         norm = nn.BatchNorm2d(inChannels);
-        conv = nn.Conv2d(inChannels, outChannels, 1, 1, 0, 1, PaddingModes.Zeros, 1, false);
+        conv = new Conv2dLayer(inChannels, outChannels, 1);
         this.downsample = downsample;
         RegisterComponents();
     }

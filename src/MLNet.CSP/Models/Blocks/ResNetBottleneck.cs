@@ -1,7 +1,6 @@
 using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
-using Conv2d = TorchSharp.Modules.Conv2d;
 using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 
 namespace MLNet.CSP.Models.Blocks;
@@ -12,11 +11,11 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldable
     /// <summary>Output channels are <c>planes * Expansion</c>.</summary>
     public const int Expansion = 4;
 
-    private readonly Conv2d conv1;
+    private readonly Conv2dLayer conv1;
     private readonly BatchNorm2d bn1;
-    private readonly Conv2d conv2;
+    private readonly Conv2dLayer conv2;
     private readonly BatchNorm2d bn2;
-    private readonly Conv2d conv3;
+    private readonly Conv2dLayer conv3;
     private readonly BatchNorm2d bn3;
     private readonly TorchSharp.Modules.Sequential? downsample;
     private FoldedConv[]? folded;
@@ -26,14 +25,14 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldable
     {
         int width = (int)(planes * (widthPerGroup / 64.0)) * groups;
         int outChannels = planes * Expansion;
-        conv1 = nn.Conv2d(inChannels, width, 1, 1, 0, 1, PaddingModes.Zeros, 1, false);
+        conv1 = new Conv2dLayer(inChannels, width, 1);
         bn1 = nn.BatchNorm2d(width);
-        conv2 = nn.Conv2d(width, width, 3, stride, 1, 1, PaddingModes.Zeros, groups, false);
+        conv2 = new Conv2dLayer(width, width, 3, stride, 1, groups);
         bn2 = nn.BatchNorm2d(width);
-        conv3 = nn.Conv2d(width, outChannels, 1, 1, 0, 1, PaddingModes.Zeros, 1, false);
+        conv3 = new Conv2dLayer(width, outChannels, 1);
         bn3 = nn.BatchNorm2d(outChannels);
         if (stride != 1 || inChannels != outChannels)
-            downsample = nn.Sequential(nn.Conv2d(inChannels, outChannels, 1, stride, 0, 1, PaddingModes.Zeros, 1, false), nn.BatchNorm2d(outChannels));
+            downsample = nn.Sequential(new Conv2dLayer(inChannels, outChannels, 1, stride), nn.BatchNorm2d(outChannels));
         RegisterComponents();
     }
 
@@ -71,7 +70,7 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldable
         Unfold();
         var list = new List<FoldedConv> { new(conv1, bn1), new(conv2, bn2), new(conv3, bn3) };
         if (downsample is not null)
-            list.Add(new FoldedConv((Conv2d)downsample.children().ElementAt(0), (BatchNorm2d)downsample.children().ElementAt(1)));
+            list.Add(new FoldedConv((Conv2dLayer)downsample.children().ElementAt(0), (BatchNorm2d)downsample.children().ElementAt(1)));
         folded = [.. list];
     }
 

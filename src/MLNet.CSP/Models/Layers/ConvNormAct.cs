@@ -1,6 +1,5 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using Conv2d = TorchSharp.Modules.Conv2d;
 using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 
 namespace MLNet.CSP.Models.Layers;
@@ -11,7 +10,7 @@ namespace MLNet.CSP.Models.Layers;
 /// </summary>
 public sealed class ConvNormAct : nn.Module<Tensor, Tensor>, IFoldable
 {
-    private readonly Conv2d conv;
+    private readonly Conv2dLayer conv;
     private readonly BatchNorm2d bn;
     private FoldedConv? folded;
 
@@ -27,7 +26,7 @@ public sealed class ConvNormAct : nn.Module<Tensor, Tensor>, IFoldable
         OutChannels = outChannels;
         Activation = activation;
         int padding = ((stride - 1) + (kernelSize - 1)) / 2;
-        conv = nn.Conv2d(inChannels, outChannels, kernelSize, stride, padding, 1, PaddingModes.Zeros, groups, false);
+        conv = new Conv2dLayer(inChannels, outChannels, kernelSize, stride, padding, groups);
         bn = nn.BatchNorm2d(outChannels);
         RegisterComponents();
     }

@@ -1,6 +1,6 @@
+using MLNet.CSP.Backend;
 using TorchSharp;
 using static TorchSharp.torch;
-using Conv2d = TorchSharp.Modules.Conv2d;
 using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 
 namespace MLNet.CSP.Models.Layers;
@@ -29,23 +29,20 @@ internal sealed class FoldedConv : IDisposable
         this.groups = groups;
     }
 
-    public FoldedConv(Conv2d conv, BatchNorm2d bn)
+    public FoldedConv(Conv2dLayer conv, BatchNorm2d bn)
     {
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var scale = bn.weight! / (bn.running_var! + bn.eps).sqrt();
-        var folded = conv.weight! * scale.reshape(-1, 1, 1, 1);
+        var folded = conv.Weight * scale.reshape(-1, 1, 1, 1);
         var shift = bn.bias! - bn.running_mean! * scale;
-        if (conv.bias is not null) shift = shift + conv.bias * scale;
         weight = MemoryLayout.ToChannelsLast(folded).MoveToOuterDisposeScope();
         bias = shift.contiguous().MoveToOuterDisposeScope();
-        stride = conv.stride;
-        padding = conv.padding!;
-        dilation = conv.dilation;
-        groups = conv.groups;
+        stride = conv.Stride;
+        padding = conv.Padding;
+        dilation = conv.Dilation;
+        groups = conv.Groups;
     }
-
-    public Device Device => weight.device;
 
     /// <summary>The convolution restricted to output channels [start, start + count) (an ungrouped conv).</summary>
     public FoldedConv SliceOutputs(long start, long count)
@@ -74,7 +71,7 @@ internal sealed class FoldedConv : IDisposable
         accumulator.add_(y);
     }
 
-    public Tensor Forward(Tensor x) => nn.functional.conv2d(x, weight, bias, stride, padding, dilation, groups);
+    public Tensor Forward(Tensor x) => Convolutions.Forward(x, weight, bias, stride, padding, dilation, groups);
 
     public void Dispose()
     {

@@ -4,7 +4,6 @@ using MLNet.CSP.Models.Layers;
 using MLNet.CSP.Models.Stages;
 using TorchSharp;
 using static TorchSharp.torch;
-using Conv2d = TorchSharp.Modules.Conv2d;
 using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 
 namespace MLNet.CSP.Models.Networks;
@@ -17,7 +16,7 @@ namespace MLNet.CSP.Models.Networks;
 /// </summary>
 internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable
 {
-    private readonly Conv2d conv0;
+    private readonly Conv2dLayer conv0;
     private readonly BatchNorm2d norm0;
     private readonly List<(string Name, nn.Module<Tensor, Tensor> Module)> body = [];
     private readonly BatchNorm2d norm5;
@@ -25,7 +24,7 @@ internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable
 
     public DenseNetFeatures(DenseNetConfig config, CspDenseNetConfig? csp = null) : base("features")
     {
-        conv0 = nn.Conv2d(3, config.InitFeatures, 7, 2, 3, 1, PaddingModes.Zeros, 1, false);
+        conv0 = new Conv2dLayer(3, config.InitFeatures, 7, 2, 3);
         norm0 = nn.BatchNorm2d(config.InitFeatures);
         register_module("conv0", conv0);
         register_module("norm0", norm0);

@@ -3,7 +3,6 @@ using MLNet.CSP.Models.Configs;
 using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
-using Conv2d = TorchSharp.Modules.Conv2d;
 using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 using Linear = TorchSharp.Modules.Linear;
 
@@ -12,7 +11,7 @@ namespace MLNet.CSP.Models.Networks;
 /// <summary>torchvision ResNet / ResNeXt with bottleneck blocks: <c>conv1</c>, <c>bn1</c>, <c>layer1..4</c>, <c>fc</c>.</summary>
 public sealed class ResNet : Backbone, IFoldable
 {
-    private readonly Conv2d conv1;
+    private readonly Conv2dLayer conv1;
     private readonly BatchNorm2d bn1;
     private readonly List<TorchSharp.Modules.ModuleList<ResNetBottleneck>> layers = [];
     private Linear? fc;
@@ -22,7 +21,7 @@ public sealed class ResNet : Backbone, IFoldable
     public ResNet(string name, ResNetConfig config, int numClasses) : base(name, config.Pretrained)
     {
         ArgumentNullException.ThrowIfNull(config);
-        conv1 = nn.Conv2d(3, 64, 7, 2, 3, 1, PaddingModes.Zeros, 1, false);
+        conv1 = new Conv2dLayer(3, 64, 7, 2, 3);
         bn1 = nn.BatchNorm2d(64);
         RegisterComponents();
         int channels = 64;
