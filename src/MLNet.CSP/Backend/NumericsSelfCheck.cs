@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,21 +34,28 @@ internal static class NumericsSelfCheck
     /// leaves out the channels-last 1x1 cases on the oneDNN path, whose kernel blocking can kill the process (SIGFPE) where the
     /// cache topology is hidden.
     /// </summary>
-    public static (IReadOnlyList<SelfCheckResult> Results, TimeSpan Elapsed) Run(ConvolutionPath path, bool skipChannelsLastPointwise = false)
+    public static IReadOnlyList<SelfCheckResult> Run(ConvolutionPath path, bool skipChannelsLastPointwise = false) =>
+        Run((x, w, b, stride, padding, dilation, groups) => Convolutions.Forward(x, w, b, stride, padding, dilation, groups, path),
+            skipChannelsLastPointwise && path == ConvolutionPath.OneDnn);
+
+    /// <summary>A float32 convolution under test: input, weight, bias, stride, padding, dilation, groups.</summary>
+    internal delegate Tensor Convolve(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding, long[] dilation, long groups);
+
+    /// <summary>Runs every case through <paramref name="convolve"/> (tests pass a faulty one).</summary>
+    internal static IReadOnlyList<SelfCheckResult> Run(Convolve convolve, bool skipChannelsLastPointwise)
     {
-        var watch = Stopwatch.StartNew();
         var results = new List<SelfCheckResult>();
         using var generator = new Generator(20201123);
         using var grad = torch.enable_grad();
         foreach (var c in Cases)
         {
-            if (skipChannelsLastPointwise && path == ConvolutionPath.OneDnn && c.ChannelsLast && c.Kernel == 1) continue;
-            results.Add(RunCase(c, path, generator));
+            if (skipChannelsLastPointwise && c.ChannelsLast && c.Kernel == 1) continue;
+            results.Add(RunCase(c, convolve, generator));
         }
-        return (results, watch.Elapsed);
+        return results;
     }
 
-    private static SelfCheckResult RunCase(Case c, ConvolutionPath path, Generator generator)
+    private static SelfCheckResult RunCase(Case c, Convolve convolve, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
         var x = torch.randn([c.Batch, c.InChannels, c.Size, c.Size], generator: generator);
@@ -57,7 +63,7 @@ internal static class NumericsSelfCheck
         var b = torch.randn([c.OutChannels], generator: generator);
         long[] stride = [c.Stride, c.Stride], padding = [c.Kernel / 2, c.Kernel / 2], dilation = [1, 1];
 
-        var (y32, dx32, dw32) = ForwardBackward(x, w, b, c, (xi, wi, bi) => Convolutions.Forward(xi, wi, bi, stride, padding, dilation, c.Groups, path), ScalarType.Float32);
+        var (y32, dx32, dw32) = ForwardBackward(x, w, b, c, (xi, wi, bi) => convolve(xi, wi, bi, stride, padding, dilation, c.Groups), ScalarType.Float32);
         var (y64, dx64, dw64) = ForwardBackward(x, w, b, c, (xi, wi, bi) => nn.functional.conv2d(xi, wi, bi, stride, padding, dilation, c.Groups), ScalarType.Float64);
         return new SelfCheckResult(c.Name, Error(y32, y64), Error(dx32, dx64), Error(dw32, dw64));
     }

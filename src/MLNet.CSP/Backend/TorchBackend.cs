@@ -18,6 +18,9 @@ public static class TorchBackend
     /// <summary>Injected CPUID reader for tests (null: the real instruction).</summary>
     internal static CpuCacheTopology.CpuIdReader? TopologyReader { get; set; }
 
+    /// <summary>Injected self-check for tests (null: <see cref="NumericsSelfCheck.Run(ConvolutionPath, bool)"/>).</summary>
+    internal static Func<ConvolutionPath, bool, IReadOnlyList<SelfCheckResult>>? SelfCheck { get; set; }
+
     /// <summary>The verdict for the current libtorch thread count (runs the check on first use).</summary>
     public static BackendStatus Status => Ensure();
 
@@ -89,7 +92,7 @@ public static class TorchBackend
         foreach (var path in candidates)
         {
             SetOneDnn(path != ConvolutionPath.NoOneDnn);
-            (checks, _) = NumericsSelfCheck.Run(path, skipChannelsLastPointwise: topology.IsHidden);
+            checks = (SelfCheck ?? NumericsSelfCheck.Run)(path, topology.IsHidden);
             if (checks.All(c => c.Passed)) return new BackendStatus(topology, path, threads, checks, rejected, watch.Elapsed);
             var worst = checks.OrderByDescending(c => double.IsNaN(c.WorstError) ? double.MaxValue : c.WorstError).First();
             rejected.Add($"{path} ({checks.Count(c => !c.Passed)} of {checks.Count} cases wrong, worst {worst})");

@@ -48,7 +48,7 @@ public sealed class ZooBehaviourTests
         using var scope = torch.NewDisposeScope();
         torch.manual_seed(2);
         using var model = Backbones.Create(name, numClasses: 4);
-        RandomiseBatchNorms(model); // so that folding them into the convolutions changes the weights
+        ModelRandomisation.RandomiseBatchNorms(model); // so that folding them into the convolutions changes the weights
         var x = torch.randn(3, 3, 64, 80);
         model.eval();
         Tensor batch, single;
@@ -100,19 +100,6 @@ public sealed class ZooBehaviourTests
         double diff = fastGrads.Zip(plainGrads).Sum(g => (g.First - g.Second).square().sum().item<double>());
         double norm = plainGrads.Sum(g => g.square().sum().item<double>());
         Assert.IsLessThan(1e-8, Math.Sqrt(diff / norm), $"Training gradients equal on both layouts: relative L2 {Math.Sqrt(diff / norm):G3}; outputs {outErr:G3}.");
-    }
-
-    private static void RandomiseBatchNorms(nn.Module model)
-    {
-        using var noGrad = torch.no_grad();
-        foreach (var (_, module) in model.named_modules())
-        {
-            if (module is not TorchSharp.Modules.BatchNorm2d bn) continue;
-            bn.weight!.copy_(torch.rand_like(bn.weight) + 0.5);
-            bn.bias!.copy_(torch.randn_like(bn.bias) * 0.1);
-            bn.running_mean!.copy_(torch.randn_like(bn.running_mean) * 0.1);
-            bn.running_var!.copy_(torch.rand_like(bn.running_var) + 0.5);
-        }
     }
 
     [TestMethod]

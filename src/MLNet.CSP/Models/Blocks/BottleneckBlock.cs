@@ -8,7 +8,7 @@ namespace MLNet.CSP.Models.Blocks;
 /// ResNe(X)t bottleneck used inside CSP stages (timm <c>BottleneckBlock</c>): 1x1, grouped 3x3, 1x1 without
 /// activation, residual add, then the activation.
 /// </summary>
-public sealed class BottleneckBlock : nn.Module<Tensor, Tensor>
+public sealed class BottleneckBlock : nn.Module<Tensor, Tensor>, IZeroInitLast
 {
     private readonly ConvNormAct conv1;
     private readonly ConvNormAct conv2;
@@ -36,4 +36,6 @@ public sealed class BottleneckBlock : nn.Module<Tensor, Tensor>
         c.add_(x);
         return Activations.Apply(c, activation, inPlace: true);
     }
+
+    void IZeroInitLast.ZeroInitLast() => conv3.ZeroNormWeight();
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNet.CSP.Models.Blocks;
 
 /// <summary>DarkNet residual block (timm <c>DarkBlock</c>): 1x1, 3x3, residual add, no activation after the add.</summary>
-public sealed class DarkBlock : nn.Module<Tensor, Tensor>
+public sealed class DarkBlock : nn.Module<Tensor, Tensor>, IZeroInitLast
 {
     private readonly ConvNormAct conv1;
     private readonly ConvNormAct conv2;
@@ -29,4 +29,6 @@ public sealed class DarkBlock : nn.Module<Tensor, Tensor>
         if (!b.requires_grad) return b.add_(x);
         using (b) return b + x;
     }
+
+    void IZeroInitLast.ZeroInitLast() => conv2.ZeroNormWeight();
 }

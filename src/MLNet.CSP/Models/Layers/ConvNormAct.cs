@@ -53,6 +53,13 @@ public sealed class ConvNormAct : nn.Module<Tensor, Tensor>, IFoldable
         return Activations.Apply(z, Activation, inPlace: true);
     }
 
+    /// <summary>Sets the norm's weight to zero (the last norm of a residual block, timm's <c>zero_init_last</c>).</summary>
+    internal void ZeroNormWeight()
+    {
+        using var noGrad = torch.no_grad();
+        bn.weight!.zero_();
+    }
+
     void IFoldable.Fold()
     {
         Unfold();

@@ -35,6 +35,7 @@ public sealed class CspNet : Backbone
         NumFeatures = channels;
         head = new ClassifierHead(channels, numClasses);
         RegisterComponents();
+        ReferenceInitialization.Timm(this);
     }
 
     /// <inheritdoc />

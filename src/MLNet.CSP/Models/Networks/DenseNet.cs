@@ -23,6 +23,7 @@ public sealed class DenseNet : Backbone
         register_module("features", features);
         NumFeatures = features.OutChannels;
         ResetClassifier(numClasses);
+        ReferenceInitialization.TorchvisionDenseNet(this);
     }
 
     /// <inheritdoc />

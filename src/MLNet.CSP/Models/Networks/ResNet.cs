@@ -39,6 +39,7 @@ public sealed class ResNet : Backbone, IFoldable
         }
         NumFeatures = channels;
         ResetClassifier(numClasses);
+        ReferenceInitialization.TorchvisionResNet(this);
     }
 
     /// <inheritdoc />
