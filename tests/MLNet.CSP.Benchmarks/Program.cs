@@ -28,6 +28,12 @@ if (args.Length > 0 && args[0] == "csp-vs-plain")
     TrainingComparisons.CspVersusPlain(args.Length > 1 ? int.Parse(args[1]) : 2);
     return;
 }
+if (args.Length > 1 && args[0] == "short-budget")
+{
+    ShortBudgetAccuracy.Run(args[1], args.Length > 2 ? args.Skip(2).Select(Enum.Parse<MLNet.CSP.MLNet.Trainer.CspAugmentation>).ToList()
+        : [MLNet.CSP.MLNet.Trainer.CspAugmentation.RandomShift]);
+    return;
+}
 if (args.Length > 0 && args[0] == "paper")
 {
     PaperReproduction.Run(args.Skip(1).ToArray());

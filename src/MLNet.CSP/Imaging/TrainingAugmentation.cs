@@ -38,4 +38,21 @@ public static class TrainingAugmentation
     /// <summary>Mirrors the image left-right with probability 1/2.</summary>
     public static Tensor RandomHorizontalFlip(Tensor image, Random random) =>
         random.NextDouble() < 0.5 ? image.flip(2) : image.alias();
+
+    /// <summary>
+    /// Shifts the image [3, H, W] by a random offset of up to <c>round(size / 8)</c> pixels in each direction, repeating the edge
+    /// pixels into the uncovered border (pad, then a random crop of the original size).
+    /// </summary>
+    public static Tensor RandomShift(Tensor image, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(random);
+        long height = image.shape[1], width = image.shape[2];
+        long pad = Math.Max(1, (long)Math.Round(Math.Min(height, width) / 8.0));
+        long top = random.NextInt64(2 * pad + 1), left = random.NextInt64(2 * pad + 1);
+        using var batch = image.unsqueeze(0);
+        using var padded = nn.functional.pad(batch, [pad, pad, pad, pad], PaddingModes.Replicate);
+        using var window = padded.narrow(2, top, height).narrow(3, left, width);
+        return window.squeeze(0).contiguous();
+    }
 }

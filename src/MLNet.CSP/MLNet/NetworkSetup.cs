@@ -1,4 +1,5 @@
 using Microsoft.ML.Runtime;
+using MLNet.CSP.Backend;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Models;
 using MLNet.CSP.Models.Configs;
@@ -18,8 +19,19 @@ internal static class NetworkSetup
     {
         if (torchThreads is int threads) torch.set_num_threads(threads);
         var resolved = TorchDevices.Resolve(host, device, fallbackToCpu);
+        if (resolved.type == DeviceType.CPU) LogBackend(host);
         var pretrained = Backbones.GetConfig(architecture).Pretrained;
         return (resolved, ImagePreprocessing.FromPretrained(pretrained, imageSize, cropFraction, interpolation, mean, std));
+    }
+
+    /// <summary>Runs the backend check (once per process and thread count) and logs its verdict to ML.NET's channel.</summary>
+    private static void LogBackend(IHost host)
+    {
+        var status = TorchBackend.Status;
+        using var channel = host.Start("Backend");
+        if (!status.IsReliable) channel.Error(status.Describe());
+        else if (status.Path != ConvolutionPath.OneDnn) channel.Warning(status.Describe());
+        else channel.Info(status.Describe());
     }
 
     /// <summary>

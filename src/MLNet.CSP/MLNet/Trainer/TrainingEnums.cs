@@ -27,6 +27,11 @@ public enum CspAugmentation
     HorizontalFlip,
     /// <summary>Random resized crop (area fraction in [<c>MinCropScale</c>, 1], aspect 3/4..4/3) and horizontal flip.</summary>
     RandomResizedCropAndFlip,
+    /// <summary>
+    /// Random translation by up to 1/8 of the image size (edge pixels repeated): keeps the label of any image, including
+    /// digits, text and other images that a mirror would change.
+    /// </summary>
+    RandomShift,
 }
 
 /// <summary>What early stopping watches (on the validation set when there is one, else the training set).</summary>

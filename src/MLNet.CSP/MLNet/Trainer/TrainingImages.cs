@@ -102,7 +102,9 @@ internal sealed class TrainingImages : IDisposable
             var cropped = augmentation == CspAugmentation.RandomResizedCropAndFlip
                 ? TrainingAugmentation.RandomResizedCrop(image, Preprocessing.ImageSize, minCropScale, Preprocessing.Interpolation, random)
                 : ImageTensors.CenterCrop(image.unsqueeze(0), Preprocessing.ImageSize).squeeze(0);
-            views.Add(TrainingAugmentation.RandomHorizontalFlip(cropped, random));
+            views.Add(augmentation == CspAugmentation.RandomShift
+                ? TrainingAugmentation.RandomShift(cropped, random)
+                : TrainingAugmentation.RandomHorizontalFlip(cropped, random));
         }
         var batch = ImageTensors.Normalize(torch.stack(views), Preprocessing);
         var targets = torch.tensor(indices.Select(i => labels[i]).ToArray());

@@ -1,4 +1,5 @@
 using Microsoft.ML.Runtime;
+using MLNet.CSP.Backend;
 using MLNet.CSP.Models;
 using MLNet.CSP.Weights;
 using TorchSharp;
@@ -131,7 +132,8 @@ internal sealed class TrainingRun
             float value = loss.item<float>();
             if (!float.IsFinite(value))
                 throw new InvalidOperationException($"The training loss became {value} at epoch {epoch + 1}, batch {b + 1} (learning rate {lr:G3}); " +
-                    "training stopped instead of returning a broken model. Lower the learning rate or check the images.");
+                    "training stopped instead of returning a broken model. Lower the learning rate or check the images." +
+                    (device.type == DeviceType.CPU && TorchBackend.Status.Path != ConvolutionPath.OneDnn ? " " + TorchBackend.Status.Describe() : ""));
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();

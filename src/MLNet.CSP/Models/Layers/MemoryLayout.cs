@@ -9,7 +9,10 @@ internal static class MemoryLayout
     public static Tensor ToChannelsLast(Tensor x)
     {
         if (x.dim() != 4) return x.alias();
-        using var nhwc = x.permute(0, 2, 3, 1).contiguous();
+        // Each intermediate is held by a variable until the native call that reads it returns: an unreferenced temporary
+        // can be finalized (and its native tensor freed) during the call.
+        using var permuted = x.permute(0, 2, 3, 1);
+        using var nhwc = permuted.contiguous();
         return nhwc.permute(0, 3, 1, 2);
     }
 }
