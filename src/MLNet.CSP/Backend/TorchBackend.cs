@@ -66,6 +66,7 @@ public static class TorchBackend
 
     private static BackendStatus Ensure()
     {
+        TorchNative.EnsureLoaded();
         var s = status;
         int threads = torch.get_num_threads();
         if (s is not null && s.Threads == threads) return s;

@@ -17,6 +17,7 @@ internal static class NetworkSetup
         string? device, bool? fallbackToCpu, int? imageSize, double? cropFraction, Interpolation? interpolation,
         IReadOnlyList<float>? mean, IReadOnlyList<float>? std)
     {
+        TorchNative.EnsureLoaded();
         if (torchThreads is int threads) torch.set_num_threads(threads);
         var resolved = TorchDevices.Resolve(host, device, fallbackToCpu);
         if (resolved.type == DeviceType.CPU) LogBackend(host);

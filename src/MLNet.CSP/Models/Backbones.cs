@@ -1,3 +1,4 @@
+using MLNet.CSP.Backend;
 using MLNet.CSP.Models.Configs;
 
 namespace MLNet.CSP.Models;
@@ -61,6 +62,7 @@ public static class Backbones
     {
         ArgumentOutOfRangeException.ThrowIfNegative(numClasses);
         var config = GetConfig(name);
+        TorchNative.EnsureLoaded();
         string canonical;
         lock (Gate) canonical = OrderedNames.First(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
         return config.Build(canonical, numClasses);

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace MLNet.CSP.Tests.Packaging;
+
+/// <summary>
+/// The NuGet package as a user gets it: packed to a folder feed, referenced with libtorch-cpu-linux-x64 from a fresh
+/// <c>dotnet new console</c> app outside the repository, built, run (featurizer and trainer, each through
+/// <c>Model.Save/Load</c>), published self-contained and run without the NuGet cache. Where the system needs the Debian 12
+/// fix, an app built with the fix switched off must fail with the loader's reason. Removes what it adds to the package cache.
+/// </summary>
+[TestClass]
+public sealed class PackageConsumerTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public void ThePackageWorksInAFreshAppBuiltAndPublished()
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess) Assert.Inconclusive("The consumer app references libtorch-cpu-linux-x64.");
+        string repository = RepositoryRoot();
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        string version = $"0.0.0-consumertest.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        string work = Directory.CreateTempSubdirectory("mlnet-csp-consumer-").FullName;
+        string cache = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"), "mlnet.csp", version);
+        try
+        {
+            string feed = Path.Combine(work, "feed"), app = Path.Combine(work, "app"), noCache = Directory.CreateDirectory(Path.Combine(work, "no-nuget-cache")).FullName;
+            Dotnet(repository, "pack", "src/MLNet.CSP/MLNet.CSP.csproj", "-c", configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
+            Dotnet(work, "new", "console", "-o", app, "--framework", "net10.0");
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources><add key="consumer-test-feed" value="{feed}" /></packageSources>
+                  <packageSourceMapping>
+                    <packageSource key="consumer-test-feed"><package pattern="MLNet.CSP" /></packageSource>
+                    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+                  </packageSourceMapping>
+                </configuration>
+                """);
+            Dotnet(app, "add", "package", "MLNet.CSP", "--version", version, "--no-restore");
+            Dotnet(app, "add", "package", "libtorch-cpu-linux-x64", "--version", "2.10.0", "--no-restore");
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "consumer-app", "Program.cs"), Path.Combine(app, "Program.cs"), overwrite: true);
+
+            Dotnet(app, "build", "-c", "Release", "-o", Path.Combine(work, "build"));
+            string built = Run("dotnet", work, noCache, Path.Combine(work, "build", "app.dll")).Output;
+            StringAssert.Contains(built, "OK 512 features, 2 classes");
+
+            Dotnet(app, "publish", "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", Path.Combine(work, "publish"));
+            string publish = Path.Combine(work, "publish");
+            string published = Run(Path.Combine(publish, "app"), work, noCache).Output;
+            StringAssert.Contains(published, "OK 512 features, 2 classes");
+            Assert.IsFalse(File.Exists(Path.Combine(publish, "libtorch_python.so")), "Lean publish leaves libtorch's Python bindings out.");
+            Assert.IsTrue(File.Exists(Path.Combine(publish, "libtorch_cpu.so")));
+            Assert.IsFalse(Directory.Exists(Path.Combine(publish, "cpu")), "TorchSharp never had to fall back to copying natives.");
+            long bytes = new DirectoryInfo(publish).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+            TestContext.WriteLine($"Self-contained publish: {bytes / 1e6:F0} MB");
+
+            if (SystemNeedsThePatch())
+            {
+                // Without the fix the app must fail, saying why (the loader's words) and what to do.
+                Dotnet(app, "build", "-c", "Release", "-o", Path.Combine(work, "unpatched"), "-p:CspSkipLibTorchSharpPatch=true");
+                var failed = Run("dotnet", work, noCache, Path.Combine(work, "unpatched", "app.dll"));
+                Assert.AreNotEqual(0, failed.ExitCode);
+                StringAssert.Contains(failed.Output, "libtorch could not be loaded");
+                StringAssert.Contains(failed.Output, "GLIBCXX_3.4.32");
+                StringAssert.Contains(failed.Output, "CspSkipLibTorchSharpPatch");
+            }
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    private static bool SystemNeedsThePatch()
+    {
+        string? system = new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6" }.FirstOrDefault(File.Exists);
+        return system is not null && !Encoding.ASCII.GetString(File.ReadAllBytes(system)).Contains("GLIBCXX_3.4.32\0", StringComparison.Ordinal);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "MLNet.CSP.sln"))) return d.FullName;
+        throw new InvalidOperationException("The tests run outside the repository.");
+    }
+
+    private void Dotnet(string directory, params string[] args)
+    {
+        var (code, output) = Run("dotnet", directory, null, args);
+        Assert.AreEqual(0, code, $"dotnet {string.Join(" ", args)} failed:\n{output}");
+    }
+
+    private (int ExitCode, string Output) Run(string file, string directory, string? nugetPackages, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        if (nugetPackages is not null) start.Environment["NUGET_PACKAGES"] = nugetPackages;
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        string output = stdout + stderr.Result;
+        TestContext.WriteLine($"$ {Path.GetFileName(file)} {string.Join(" ", args)} -> {process.ExitCode}");
+        return (process.ExitCode, output);
+    }
+}
