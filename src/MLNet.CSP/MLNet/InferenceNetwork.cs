@@ -59,15 +59,5 @@ internal sealed class InferenceNetwork : IDisposable
         values.CopyTo(destination);
     }
 
-    /// <summary>Preprocesses and featurizes images.</summary>
-    public float[] Extract(IReadOnlyList<MLImage> images)
-    {
-        using var scope = torch.NewDisposeScope();
-        var batch = ImageTensors.PreprocessBatch(images, Preprocessing);
-        var result = new float[images.Count * NumFeatures];
-        Extract(batch, result);
-        return result;
-    }
-
     public void Dispose() => Backbone.Dispose();
 }

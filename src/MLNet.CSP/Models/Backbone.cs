@@ -45,8 +45,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Switches to eval mode and prepares the inference fast path: every BatchNorm that follows a convolution is
     /// folded into it and activations run channels-last (oneDNN's fastest layout on CPU). Outputs stay equal to the
-    /// plain eval forward up to float rounding. The trained parameters are untouched; switching to training mode
-    /// drops the fast path. Call again after changing weights in eval mode (loading a checkpoint does it for you).
+    /// plain eval forward up to float rounding. The trained parameters are untouched; <c>train()</c> drops the fast
+    /// path (the one place that does: the layers only follow whether they hold folded weights). Call again after changing weights in eval mode (loading a checkpoint does it for you).
     /// </summary>
     public void OptimizeForInference()
     {
@@ -73,13 +73,71 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     public Tensor ForwardFeatures(Tensor x)
     {
         ValidateInput(x);
-        if (IsOptimizedForInference && training) ClearInferenceOptimization();
-        bool channelsLastTraining = training && x.device_type == DeviceType.CPU && x.shape[2] * x.shape[3] >= ChannelsLastTrainingMinPixels;
-        if (!IsOptimizedForInference && !channelsLastTraining) return RunFeatures(x, null);
+        if (!RunsChannelsLast(x)) return RunFeatures(x, null);
         using var channelsLast = MemoryLayout.ToChannelsLast(x);
         using var features = RunFeatures(channelsLast, null);
         return features.contiguous();
     }
+
+    /// <summary>
+    /// The trunk's feature pyramid for a neck or any other head: one map per entry of <see cref="FeatureInfo"/> (the last
+    /// module output at each stride), on the same path as <see cref="ForwardFeatures"/> (the fast path included, whose maps
+    /// are NCHW-shaped views of channels-last storage). The caller owns the returned tensors.
+    /// </summary>
+    public IReadOnlyList<Tensor> ForwardFeatureMaps(Tensor x)
+    {
+        ValidateInput(x);
+        var wanted = FeatureInfo.Select(f => f.Module).ToHashSet(StringComparer.Ordinal);
+        var maps = new List<Tensor>(wanted.Count);
+        using var channelsLast = RunsChannelsLast(x) ? MemoryLayout.ToChannelsLast(x) : null;
+        RunFeatures(channelsLast ?? x, (name, t) => { if (wanted.Contains(name)) maps.Add(t.alias()); }).Dispose();
+        return maps;
+    }
+
+    /// <summary>
+    /// Channels and stride of each level of the trunk's feature pyramid (timm's <c>feature_info</c>): for every stride, the
+    /// last module output at that stride, named as the reference's module (e.g. <c>stages.2</c>, <c>layer3</c>,
+    /// <c>features.denseblock3</c>). Measured once with a small dry run on the plain path.
+    /// </summary>
+    public IReadOnlyList<FeatureInfo> FeatureInfo => featureInfo ??= MeasureFeatureInfo();
+
+    private IReadOnlyList<FeatureInfo>? featureInfo;
+
+    private IReadOnlyList<FeatureInfo> MeasureFeatureInfo()
+    {
+        const int size = 64;
+        var levels = new List<FeatureInfo>();
+        bool wasTraining = training;
+        if (wasTraining) base.train(false); // no BatchNorm statistics are touched
+        try
+        {
+            using var noGrad = torch.no_grad();
+            using var scope = torch.NewDisposeScope();
+            var device = parameters().FirstOrDefault()?.device ?? torch.CPU;
+            RunFeatures(torch.zeros(1, 3, size, size, device: device), (name, t) =>
+            {
+                var level = new FeatureInfo(name, (int)t.shape[1], (int)(size / t.shape[2]));
+                if (levels.Count > 0 && levels[^1].Reduction == level.Reduction) levels[^1] = level;
+                else levels.Add(level);
+            });
+        }
+        finally
+        {
+            if (wasTraining) base.train(true);
+        }
+        return levels;
+    }
+
+    /// <summary>Switches training mode; entering training drops the inference fast path (its folded weights would go stale).</summary>
+    public override void train(bool on = true)
+    {
+        if (on && IsOptimizedForInference) ClearInferenceOptimization();
+        base.train(on);
+    }
+
+    /// <summary>Whether <paramref name="x"/> runs channels-last: on the fast path, and in CPU training from <see cref="ChannelsLastTrainingMinPixels"/> on.</summary>
+    private bool RunsChannelsLast(Tensor x) =>
+        IsOptimizedForInference || (training && x.device_type == DeviceType.CPU && x.shape[2] * x.shape[3] >= ChannelsLastTrainingMinPixels);
 
     /// <summary>
     /// Runs the network up to the final feature map and returns every stage's output, named as the reference

@@ -31,7 +31,6 @@ public sealed class DenseLayer : nn.Module<Tensor, Tensor>, IFoldable
     /// <summary>Computes the new feature channels from the concatenation of all previous ones.</summary>
     public override Tensor forward(Tensor x)
     {
-        if (folded is not null && training) Unfold();
         using var a = norm1.call(x).relu_();
         if (folded is null)
         {

@@ -39,11 +39,7 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldable
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
-        if (folded is not null)
-        {
-            if (!training) return FoldedForward(x, folded);
-            Unfold();
-        }
+        if (folded is not null) return FoldedForward(x, folded);
         using var a0 = conv1.call(x);
         using var a = bn1.call(a0).relu_();
         using var b0 = conv2.call(a);

@@ -18,7 +18,7 @@ internal static class ZooConfigs
                 new(2, 1024, ExpandRatio: 2, BottleRatio: 0.5, CrossLinear: true),
             ],
             ActivationKind.LeakyReLU,
-            PretrainedConfig.TimmCsp(hubId: "timm/cspresnet50.ra_in1k")));
+            PretrainedConfig.TimmCsp(hubRepository: "timm/cspresnet50.ra_in1k")));
 
         yield return ("cspresnext50", new CspNetConfig(
             new CspStemConfig([64], 7, 4, MaxPool: true),
@@ -29,7 +29,7 @@ internal static class ZooConfigs
                 new(2, 2048, Groups: 32, BlockRatio: 0.5, CrossLinear: true),
             ],
             ActivationKind.LeakyReLU,
-            PretrainedConfig.TimmCsp(hubId: "timm/cspresnext50.ra_in1k")));
+            PretrainedConfig.TimmCsp(hubRepository: "timm/cspresnext50.ra_in1k")));
 
         yield return ("cspdarknet53", new CspNetConfig(
             new CspStemConfig([32], 3, 1, MaxPool: false),
@@ -41,7 +41,7 @@ internal static class ZooConfigs
                 new(4, 1024, BlockRatio: 0.5, DownGrowth: true, Block: BlockType.Dark),
             ],
             ActivationKind.LeakyReLU,
-            PretrainedConfig.TimmCsp(hubId: "timm/cspdarknet53.ra_in1k")));
+            PretrainedConfig.TimmCsp(hubRepository: "timm/cspdarknet53.ra_in1k")));
 
         yield return ("darknet53", new CspNetConfig(
             new CspStemConfig([32], 3, 1, MaxPool: false),
@@ -55,8 +55,8 @@ internal static class ZooConfigs
         yield return ("cs3darknet_m", Cs3DarkNet.Scale(0.75, 0.67) with { Pretrained = PretrainedConfig.TimmCsp(Interpolation.Bicubic, "timm/cs3darknet_m.c2ns_in1k") });
         yield return ("cs3darknet_l", Cs3DarkNet with { Pretrained = PretrainedConfig.TimmCsp(Interpolation.Bicubic, "timm/cs3darknet_l.c2ns_in1k") });
 
-        yield return ("resnet50", new ResNetConfig([3, 4, 6, 3], 1, 64, PretrainedConfig.Torchvision("torchvision ResNet50_Weights.IMAGENET1K_V1")));
-        yield return ("resnext50_32x4d", new ResNetConfig([3, 4, 6, 3], 32, 4, PretrainedConfig.Torchvision("torchvision ResNeXt50_32X4D_Weights.IMAGENET1K_V1")));
+        yield return ("resnet50", new ResNetConfig([3, 4, 6, 3], 1, 64, PretrainedConfig.Torchvision("timm/resnet50.tv_in1k")));
+        yield return ("resnext50_32x4d", new ResNetConfig([3, 4, 6, 3], 32, 4, PretrainedConfig.Torchvision("timm/resnext50_32x4d.tv_in1k")));
         yield return ("densenet121", DenseNet(121, [6, 12, 24, 16]));
         yield return ("densenet169", DenseNet(169, [6, 12, 32, 32]));
         yield return ("densenet201", DenseNet(201, [6, 12, 48, 32]));
@@ -74,7 +74,7 @@ internal static class ZooConfigs
     }
 
     private static DenseNetConfig DenseNet(int depth, int[] blocks) =>
-        new(32, blocks, 64, 4, PretrainedConfig.Torchvision($"torchvision DenseNet{depth}_Weights.IMAGENET1K_V1"));
+        new(32, blocks, 64, 4, PretrainedConfig.Torchvision($"timm/densenet{depth}.tv_in1k"));
 
     /// <summary>timm's CS3 DarkNet at width and depth 1 (cs3darknet_l); the s/m variants scale it.</summary>
     private static CspNetConfig Cs3DarkNet { get; } = new(

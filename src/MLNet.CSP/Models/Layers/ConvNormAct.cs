@@ -43,11 +43,7 @@ public sealed class ConvNormAct : nn.Module<Tensor, Tensor>, IFoldable
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
-        if (folded is not null)
-        {
-            if (!training) return Activations.Apply(folded.Forward(x), Activation, inPlace: true);
-            Unfold();
-        }
+        if (folded is not null) return Activations.Apply(folded.Forward(x), Activation, inPlace: true);
         using var y = conv.call(x);
         var z = bn.call(y);
         return Activations.Apply(z, Activation, inPlace: true);

@@ -2,7 +2,6 @@ using MLNet.CSP.Models.Configs;
 using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
-using Linear = TorchSharp.Modules.Linear;
 
 namespace MLNet.CSP.Models.Networks;
 
@@ -13,7 +12,7 @@ namespace MLNet.CSP.Models.Networks;
 public sealed class DenseNet : Backbone
 {
     private readonly DenseNetFeatures features;
-    private Linear? classifier;
+    private readonly ClassifierSlot classifier;
 
     /// <summary>Builds the network described by <paramref name="config"/>, as a CSPDenseNet when <paramref name="csp"/> is given.</summary>
     public DenseNet(string name, DenseNetConfig config, int numClasses, CspDenseNetConfig? csp = null) : base(name, config.Pretrained)
@@ -22,7 +21,8 @@ public sealed class DenseNet : Backbone
         features = new DenseNetFeatures(config, csp);
         register_module("features", features);
         NumFeatures = features.OutChannels;
-        ResetClassifier(numClasses);
+        classifier = new ClassifierSlot(this, "classifier", NumFeatures);
+        classifier.Reset(numClasses);
         ReferenceInitialization.TorchvisionDenseNet(this);
     }
 
@@ -30,26 +30,19 @@ public sealed class DenseNet : Backbone
     public override int NumFeatures { get; }
 
     /// <inheritdoc />
-    public override int NumClasses => classifier is null ? 0 : (int)classifier.weight!.shape[0];
+    public override int NumClasses => classifier.NumClasses;
 
     /// <inheritdoc />
     public override string ClassifierPrefix => "classifier.";
 
     /// <inheritdoc />
-    protected override Tensor Classify(Tensor pooled) => classifier is null ? pooled.alias() : classifier.call(pooled);
+    protected override Tensor Classify(Tensor pooled) => classifier.Apply(pooled);
 
     /// <inheritdoc />
     protected override Tensor ActivateFeatures(Tensor features) => features.relu();
 
     /// <inheritdoc />
-    public override void ResetClassifier(int numClasses)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(numClasses);
-        classifier?.Dispose();
-        register_module("classifier", null!);
-        classifier = numClasses > 0 ? nn.Linear(NumFeatures, numClasses) : null;
-        if (classifier is not null) register_module("classifier", classifier);
-    }
+    public override void ResetClassifier(int numClasses) => classifier.Reset(numClasses);
 
     /// <inheritdoc />
     protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap) => features.Run(x, tap);

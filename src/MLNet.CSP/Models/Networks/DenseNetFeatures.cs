@@ -61,7 +61,6 @@ internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable
     /// <summary>Runs the trunk, reporting stage outputs with torchvision's module paths.</summary>
     public Tensor Run(Tensor x, Action<string, Tensor>? tap)
     {
-        if (foldedStem is not null && training) Unfold();
         Tensor current;
         using (var n = foldedStem is null ? NormedStem(x) : foldedStem.Forward(x).relu_())
             current = Pooling.StemMaxPool(n);

@@ -4,7 +4,6 @@ using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
-using Linear = TorchSharp.Modules.Linear;
 
 namespace MLNet.CSP.Models.Networks;
 
@@ -14,7 +13,7 @@ public sealed class ResNet : Backbone, IFoldable
     private readonly Conv2dLayer conv1;
     private readonly BatchNorm2d bn1;
     private readonly List<TorchSharp.Modules.ModuleList<ResNetBottleneck>> layers = [];
-    private Linear? fc;
+    private readonly ClassifierSlot fc;
     private FoldedConv? foldedStem;
 
     /// <summary>Builds the network described by <paramref name="config"/>.</summary>
@@ -38,7 +37,8 @@ public sealed class ResNet : Backbone, IFoldable
             layers.Add(layer);
         }
         NumFeatures = channels;
-        ResetClassifier(numClasses);
+        fc = new ClassifierSlot(this, "fc", channels);
+        fc.Reset(numClasses);
         ReferenceInitialization.TorchvisionResNet(this);
     }
 
@@ -46,29 +46,21 @@ public sealed class ResNet : Backbone, IFoldable
     public override int NumFeatures { get; }
 
     /// <inheritdoc />
-    public override int NumClasses => fc is null ? 0 : (int)fc.weight!.shape[0];
+    public override int NumClasses => fc.NumClasses;
 
     /// <inheritdoc />
     public override string ClassifierPrefix => "fc.";
 
     /// <inheritdoc />
-    protected override Tensor Classify(Tensor pooled) => fc is null ? pooled.alias() : fc.call(pooled);
+    protected override Tensor Classify(Tensor pooled) => fc.Apply(pooled);
 
     /// <inheritdoc />
-    public override void ResetClassifier(int numClasses)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(numClasses);
-        fc?.Dispose();
-        register_module("fc", null!);
-        fc = numClasses > 0 ? nn.Linear(NumFeatures, numClasses) : null;
-        if (fc is not null) register_module("fc", fc);
-    }
+    public override void ResetClassifier(int numClasses) => fc.Reset(numClasses);
 
     /// <inheritdoc />
     protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap)
     {
         Tensor current;
-        if (foldedStem is not null && training) Unfold();
         if (foldedStem is not null)
         {
             using var b = foldedStem.Forward(x).relu_();

@@ -36,7 +36,6 @@ public sealed class CrossStage : nn.Module<Tensor, Tensor>, IFoldable
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
-        if (split is not null && training) Unfold();
         if (split is not null)
         {
             using var d = conv_down is null ? x.alias() : conv_down.call(x);
