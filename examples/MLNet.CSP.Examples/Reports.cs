@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.CSP.MLNet.Trainer;
+using MLNet.CSP.Pipelines.Classification;
 using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Legends;

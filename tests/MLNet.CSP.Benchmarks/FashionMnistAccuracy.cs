@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using MLNet.CSP.MLNet.Trainer;
+using MLNet.CSP.Pipelines.Classification;
 
 namespace MLNet.CSP.Benchmarks;
 

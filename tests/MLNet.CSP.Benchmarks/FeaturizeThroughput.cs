@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.CSP.Imaging;
-using MLNet.CSP.MLNet.Featurizer;
+using MLNet.CSP.Pipelines.Featurizer;
 using MLNet.CSP.Models;
 using TorchSharp;
 

@@ -30,8 +30,8 @@ if (args.Length > 0 && args[0] == "csp-vs-plain")
 }
 if (args.Length > 1 && args[0] == "short-budget")
 {
-    ShortBudgetAccuracy.Run(args[1], args.Length > 2 ? args.Skip(2).Select(Enum.Parse<MLNet.CSP.MLNet.Trainer.CspAugmentation>).ToList()
-        : [MLNet.CSP.MLNet.Trainer.CspAugmentation.RandomShift]);
+    ShortBudgetAccuracy.Run(args[1], args.Length > 2 ? args.Skip(2).Select(Enum.Parse<MLNet.CSP.Pipelines.Classification.CspAugmentation>).ToList()
+        : [MLNet.CSP.Pipelines.Classification.CspAugmentation.RandomShift]);
     return;
 }
 if (args.Length > 0 && args[0] == "paper")

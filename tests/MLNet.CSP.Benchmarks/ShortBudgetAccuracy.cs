@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.CSP.MLNet.Trainer;
+using MLNet.CSP.Pipelines.Classification;
 
 namespace MLNet.CSP.Benchmarks;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using MLNet.CSP.MLNet.Trainer;
+using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Models;
 using MLNet.CSP.Models.Configs;
 using MLNet.CSP.Weights;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using MLNet.CSP.MLNet.Featurizer;
+using MLNet.CSP.Pipelines.Featurizer;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Microsoft.ML;
-using MLNet.CSP.MLNet.Trainer;
+using MLNet.CSP.Pipelines.Classification;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

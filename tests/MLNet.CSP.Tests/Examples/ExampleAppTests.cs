@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
-using MLNet.CSP.Tests.MLNet;
+using MLNet.CSP.Tests.Pipelines;
 
 namespace MLNet.CSP.Tests.Examples;
 

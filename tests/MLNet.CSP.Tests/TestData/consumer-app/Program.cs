@@ -4,8 +4,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using MLNet.CSP.Backend;
-using MLNet.CSP.MLNet.Featurizer;
-using MLNet.CSP.MLNet.Trainer;
+using MLNet.CSP.Pipelines.Featurizer;
+using MLNet.CSP.Pipelines.Classification;
 
 var ml = new MLContext(seed: 1);
 var random = new Random(1);

@@ -1,0 +1,133 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.CSP.Imaging;
+using MLNet.CSP.Models;
+using MLNet.CSP.Pipelines.Data;
+using MLNet.CSP.Pipelines.Internal;
+using MLNet.CSP.Weights;
+using TorchSharp;
+
+namespace MLNet.CSP.Pipelines.Classification;
+
+/// <summary>
+/// Trains or fine-tunes a CSP image classifier inside an ML.NET pipeline (CPU, or CUDA with a CUDA libtorch).
+/// Input: an image column and a key-typed label; output: <c>Score</c> (class probabilities) and
+/// <c>PredictedLabel</c> (the label's key type, so <c>MapKeyToValue</c> restores the names).
+/// </summary>
+public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassificationTransformer>
+{
+    /// <summary>Options of the trainer (see <see cref="CspImageClassificationOptions"/> for every setting and default).</summary>
+    public sealed class Options : CspImageClassificationOptions
+    {
+    }
+
+    private readonly IHost host;
+    private readonly CspImageClassificationOptions options;
+
+    internal CspImageClassificationTrainer(IHostEnvironment env, CspImageClassificationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        host = env.Register(nameof(CspImageClassificationTrainer));
+        this.options = Validate(options);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ImageColumn.Check(inputSchema, options.ImageColumnName);
+        var label = inputSchema.FirstOrDefault(c => c.Name == options.LabelColumnName);
+        if (label.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find label column '{options.LabelColumnName}'");
+        if (!label.IsKey || label.Kind != SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), LabelMismatch(label.ItemType?.ToString() ?? "unknown"));
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        columns[options.ScoreColumnName] = MLNetInternals.VectorColumn(options.ScoreColumnName, NumberDataViewType.Single);
+        columns[options.PredictedLabelColumnName] = MLNetInternals.ScalarColumn(options.PredictedLabelColumnName, label.ItemType!, isKey: true, label.Annotations);
+        return new SchemaShape(columns.Values);
+    }
+
+    /// <inheritdoc />
+    public CspImageClassificationTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var imageKind = ImageColumn.Check(input.Schema, options.ImageColumnName);
+        var (labelColumn, classes) = CheckLabel(input.Schema);
+        if (options.ValidationSet is not null)
+        {
+            ImageColumn.Check(options.ValidationSet.Schema, options.ImageColumnName);
+            var (_, validationClasses) = CheckLabel(options.ValidationSet.Schema);
+            if (validationClasses != classes)
+                throw new ArgumentException($"The validation set's label has {validationClasses} classes, the training set's {classes}; map both with the same MapValueToKey transformer.", nameof(input));
+        }
+        var (device, preprocessing) = NetworkSetup.Prepare(host, options);
+        int seed = host.Rand.Next();
+        var model = NetworkSetup.Create(options.Architecture, classes, options.WeightsPath, seed);
+        try
+        {
+            using var all = TrainingImages.Read(input, options.ImageColumnName, imageKind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);
+            if (all.Count == 0) throw new InvalidOperationException("The training data has no rows.");
+            TrainingImages? heldOut = null, trainPart = null, validationOwned = null;
+            try
+            {
+                TrainingImages train = all;
+                TrainingImages? validation = null;
+                if (options.ValidationSet is not null)
+                {
+                    var kind = ImageColumn.Check(options.ValidationSet.Schema, options.ImageColumnName);
+                    validationOwned = TrainingImages.Read(options.ValidationSet, options.ImageColumnName, kind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);
+                    validation = validationOwned;
+                }
+                else if (options.ValidationFraction > 0)
+                {
+                    var order = Enumerable.Range(0, all.Count).ToArray();
+                    new Random(seed).Shuffle(order);
+                    int held = (int)Math.Round(all.Count * options.ValidationFraction);
+                    if (held < 1 || held >= all.Count) throw new ArgumentException($"A validation fraction of {options.ValidationFraction} leaves no rows for one side of {all.Count} rows.");
+                    heldOut = all.Subset(order.Take(held));
+                    trainPart = all.Subset(order.Skip(held));
+                    (train, validation) = (trainPart, heldOut);
+                }
+                if (train.Labels.Distinct().Count() < 2)
+                    throw new InvalidOperationException($"The training data holds a single class; a classifier needs at least two (label column '{options.LabelColumnName}').");
+                new TrainingRun(host, options, model, train, validation, device, seed).Run();
+            }
+            finally
+            {
+                heldOut?.Dispose();
+                trainPart?.Dispose();
+                validationOwned?.Dispose();
+            }
+            var settings = new ClassifierSettings(options.ImageColumnName, options.LabelColumnName, options.ScoreColumnName,
+                options.PredictedLabelColumnName, classes, KeyValues.From(labelColumn), options.InferenceBatchSize, options.Device, options.FallbackToCpu);
+            return new CspImageClassificationTransformer(settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private (DataViewSchema.Column Column, int Classes) CheckLabel(DataViewSchema schema)
+    {
+        var label = schema.GetColumnOrNull(options.LabelColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Could not find label column '{options.LabelColumnName}'");
+        if (label.Type is not KeyDataViewType key || key.RawType != typeof(uint))
+            throw new ArgumentOutOfRangeException(nameof(schema), LabelMismatch(label.Type.ToString() ?? "unknown"));
+        if (key.Count < 2)
+            throw new InvalidOperationException($"The label column '{options.LabelColumnName}' has {key.Count} class; a classifier needs at least two.");
+        if (key.Count > int.MaxValue) throw new InvalidOperationException("Too many classes.");
+        return (label, (int)key.Count);
+    }
+
+    private string LabelMismatch(string actual) =>
+        $"Schema mismatch for label column '{options.LabelColumnName}': expected Key<UInt32>, got {actual} (map the labels with mlContext.Transforms.Conversion.MapValueToKey)";
+
+    private static CspImageClassificationOptions Validate(CspImageClassificationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return options;
+    }
+}

@@ -1,0 +1,210 @@
+using Microsoft.ML.Runtime;
+using MLNet.CSP.Backend;
+using MLNet.CSP.Models;
+using MLNet.CSP.Weights;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.CSP.Pipelines.Classification;
+
+/// <summary>
+/// The optimisation loop of <see cref="CspImageClassificationTrainer"/>: shuffled, augmented mini-batches, warm-up +
+/// schedule, label-smoothed cross-entropy, validation, early stopping, per-epoch checkpoints and resume. All
+/// randomness derives from one seed, so a run (and a resumed run) is repeatable on the CPU.
+/// </summary>
+internal sealed class TrainingRun
+{
+    private readonly IHost host;
+    private readonly CspImageClassificationOptions options;
+    private readonly Backbone model;
+    private readonly TrainingImages train;
+    private readonly TrainingImages? validation;
+    private readonly Device device;
+    private readonly int seed;
+    private OptimizerHelper? optimizer;
+    private bool frozen;
+
+    public TrainingRun(IHost host, CspImageClassificationOptions options, Backbone model, TrainingImages train, TrainingImages? validation, Device device, int seed)
+    {
+        this.host = host;
+        this.options = options;
+        this.model = model;
+        this.train = train;
+        this.validation = validation;
+        this.device = device;
+        this.seed = seed;
+    }
+
+    public void Run()
+    {
+        model.to(device);
+        int batchSize = Math.Min(options.BatchSize, train.Count);
+        int batches = Math.Max(1, train.Count / batchSize); // the last partial batch is dropped (BatchNorm needs > 1 sample)
+        long totalSteps = (long)options.Epochs * batches;
+        long warmupSteps = (long)Math.Round(options.WarmupEpochs * batches);
+        string? directory = options.CheckpointDirectory;
+        if (directory is not null) Directory.CreateDirectory(directory);
+
+        int startEpoch = 0;
+        double best = double.NaN;
+        int bestEpoch = 0, stale = 0;
+        frozen = options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || options.UnfreezeAfterEpochs > 0);
+        string fingerprint = Fingerprint();
+        var resumed = directory is null ? null : TrainingState.TryRead(directory, fingerprint);
+        SetFrozen(resumed?.Frozen ?? frozen, force: true);
+        Dictionary<string, Tensor>? bestWeights = null;
+        if (resumed is not null)
+        {
+            Checkpoint.Load(model, Path.Combine(directory!, TrainingState.ModelFile));
+            optimizer!.load_state_dict(Path.Combine(directory!, TrainingState.OptimizerFile));
+            startEpoch = resumed.CompletedEpochs;
+            (best, bestEpoch, stale) = (resumed.BestMetric, resumed.BestEpoch, resumed.EpochsWithoutImprovement);
+            string bestPath = Path.Combine(directory!, TrainingState.BestFile);
+            if (File.Exists(bestPath)) bestWeights = Checkpoint.Read(bestPath);
+            Log($"Resuming from {directory} after epoch {startEpoch}.");
+        }
+
+        using var channel = host.Start("CspImageClassification");
+        for (int epoch = startEpoch; epoch < options.Epochs; epoch++)
+        {
+            SetFrozen(options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs), force: false);
+            var metrics = RunEpoch(epoch, batches, batchSize, totalSteps, warmupSteps);
+            options.MetricsCallback?.Invoke(metrics);
+            channel.Info(metrics.ToString());
+
+            double watched = options.EarlyStoppingMetric == CspEarlyStoppingMetric.Accuracy
+                ? -(metrics.ValidationAccuracy ?? metrics.TrainAccuracy)
+                : metrics.ValidationLoss ?? metrics.TrainLoss;
+            if (double.IsNaN(best) || watched < best)
+            {
+                (best, bestEpoch, stale) = (watched, epoch + 1, 0);
+                if (options.EarlyStoppingPatience is not null)
+                {
+                    Release(bestWeights);
+                    bestWeights = model.StateDict().ToDictionary(e => e.Key, e => e.Value.detach().cpu().clone());
+                }
+            }
+            else stale++;
+
+            if (directory is not null)
+            {
+                Checkpoint.Save(model, Path.Combine(directory, TrainingState.ModelFile));
+                optimizer!.save_state_dict(Path.Combine(directory, TrainingState.OptimizerFile));
+                if (bestWeights is not null && bestEpoch == epoch + 1) SaveState(bestWeights, Path.Combine(directory, TrainingState.BestFile));
+                new TrainingState(epoch + 1, fingerprint, best, bestEpoch, stale, frozen).Write(directory);
+            }
+            if (options.EarlyStoppingPatience is int patience && stale >= patience)
+            {
+                channel.Info($"Early stopping after epoch {epoch + 1}: no improvement for {patience} epochs; keeping epoch {bestEpoch}.");
+                break;
+            }
+        }
+        if (bestWeights is not null)
+        {
+            Checkpoint.Load(model, bestWeights, "the best epoch");
+            Release(bestWeights);
+        }
+        optimizer?.Dispose();
+    }
+
+    private CspEpochMetrics RunEpoch(int epoch, int batches, int batchSize, long totalSteps, long warmupSteps)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var random = new Random(unchecked(seed * 7919 + epoch));
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        random.Shuffle(order);
+        if (frozen) model.eval(); else model.train();
+        double lossSum = 0, lr = 0;
+        long correct = 0, seen = 0;
+        for (int b = 0; b < batches; b++)
+        {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            long step = (long)epoch * batches + b;
+            lr = LearningRates.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
+            foreach (var group in optimizer!.ParamGroups) group.LearningRate = lr;
+            using var scope = torch.NewDisposeScope();
+            var (images, labels) = train.TrainingBatch(new ArraySegment<int>(order, b * batchSize, batchSize), options.Augmentation, options.MinCropScale, random);
+            var x = images.to(device);
+            var y = labels.to(device);
+            var logits = model.forward(x);
+            var loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
+            float value = loss.item<float>();
+            if (!float.IsFinite(value))
+                throw new InvalidOperationException($"The training loss became {value} at epoch {epoch + 1}, batch {b + 1} (learning rate {lr:G3}); " +
+                    "training stopped instead of returning a broken model. Lower the learning rate or check the images." +
+                    (device.type == DeviceType.CPU && TorchBackend.Status.Path != ConvolutionPath.OneDnn ? " " + TorchBackend.Status.Describe() : ""));
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            lossSum += value * batchSize;
+            correct += logits.argmax(1).eq(y).sum().item<long>();
+            seen += batchSize;
+            options.BatchCallback?.Invoke(new CspBatchProgress(epoch + 1, b + 1, batches, lossSum / seen, correct / (double)seen, seen / watch.Elapsed.TotalSeconds));
+        }
+        double trainSeconds = watch.Elapsed.TotalSeconds;
+        (double Loss, double Accuracy)? validationResult = validation is { Count: > 0 } ? Evaluate(validation, batchSize) : null;
+        return new CspEpochMetrics(epoch + 1, options.Epochs, lossSum / seen, correct / (double)seen,
+            validationResult?.Loss, validationResult?.Accuracy, lr, seen / trainSeconds, watch.Elapsed);
+    }
+
+    /// <summary>Cross-entropy (no smoothing) and accuracy in eval mode.</summary>
+    public (double Loss, double Accuracy) Evaluate(TrainingImages data, int batchSize)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        using var noGrad = torch.no_grad();
+        double lossSum = 0;
+        long correct = 0;
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            int count = Math.Min(batchSize, data.Count - start);
+            var (images, labels) = data.EvaluationBatch(Enumerable.Range(start, count).ToArray());
+            var y = labels.to(device);
+            var logits = model.forward(images.to(device));
+            lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+            correct += logits.argmax(1).eq(y).sum().item<long>();
+        }
+        model.train(wasTraining);
+        return (lossSum / data.Count, correct / (double)data.Count);
+    }
+
+    private void SetFrozen(bool value, bool force)
+    {
+        if (!force && value == frozen) return;
+        frozen = value;
+        foreach (var (name, parameter) in model.named_parameters())
+            parameter.requires_grad = !frozen || name.StartsWith(model.ClassifierPrefix, StringComparison.Ordinal);
+        optimizer?.Dispose();
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        optimizer = options.Optimizer switch
+        {
+            CspOptimizer.AdamW => torch.optim.AdamW(trainable, options.LearningRate, weight_decay: options.WeightDecay),
+            CspOptimizer.SgdMomentum => torch.optim.SGD(trainable, options.LearningRate, momentum: 0.9, weight_decay: options.WeightDecay),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
+        };
+        if (!force) Log(frozen ? "Backbone frozen." : "Backbone unfrozen: training the whole network.");
+    }
+
+    private string Fingerprint() => string.Join("|", model.Architecture, model.NumClasses, train.Count, validation?.Count ?? 0, options.Epochs,
+        options.BatchSize, options.LearningRate, options.Optimizer, options.WeightDecay, options.Schedule, options.WarmupEpochs,
+        options.LabelSmoothing, options.Augmentation, options.MinCropScale, options.FreezeBackbone, options.UnfreezeAfterEpochs, seed,
+        train.Preprocessing.ImageSize, string.Join(",", train.Labels.Take(64)));
+
+    private void Log(string message)
+    {
+        using var channel = host.Start("CspImageClassification");
+        channel.Info(message);
+    }
+
+    private static void SaveState(Dictionary<string, Tensor> weights, string path) =>
+        TorchSharp.PyBridge.Safetensors.SaveStateDict(path, weights);
+
+    private static void Release(Dictionary<string, Tensor>? weights)
+    {
+        if (weights is null) return;
+        foreach (var t in weights.Values) t.Dispose();
+    }
+}

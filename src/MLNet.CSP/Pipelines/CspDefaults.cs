@@ -1,0 +1,70 @@
+using MLNet.CSP.Pipelines.Classification;
+
+namespace MLNet.CSP.Pipelines;
+
+/// <summary>Default values of the ML.NET components: the one place they are kept (the options classes read them from here).</summary>
+public static class CspDefaults
+{
+    /// <summary>Backbone of the featurizer.</summary>
+    public const string FeaturizerArchitecture = "cspresnet50";
+
+    /// <summary>Backbone of the image classification trainer (small enough to train on a CPU).</summary>
+    public const string ClassifierArchitecture = "cs3darknet_s";
+
+    /// <summary>Images per forward pass when a model scores data (featurizer, trained classifier).</summary>
+    public const int InferenceBatchSize = 16;
+
+    /// <summary>Smallest accepted network input side.</summary>
+    public const int MinImageSize = 8;
+
+    /// <summary>Largest accepted network input side (a 2048x2048 batch of 16 already needs about 0.8 GB for the input alone).</summary>
+    public const int MaxImageSize = 2048;
+
+    /// <summary>Image column name.</summary>
+    public const string ImageColumnName = "Image";
+
+    /// <summary>Feature column written by the featurizer.</summary>
+    public const string FeaturesColumnName = "Features";
+
+    /// <summary>Label column read by the trainer.</summary>
+    public const string LabelColumnName = "Label";
+
+    /// <summary>Class probabilities written by the classifier.</summary>
+    public const string ScoreColumnName = "Score";
+
+    /// <summary>Predicted class written by the classifier.</summary>
+    public const string PredictedLabelColumnName = "PredictedLabel";
+
+    /// <summary>Passes over the training data.</summary>
+    public const int Epochs = 10;
+
+    /// <summary>Images per optimisation step.</summary>
+    public const int TrainingBatchSize = 64;
+
+    /// <summary>Peak learning rate.</summary>
+    public const double LearningRate = 2e-3;
+
+    /// <summary>Optimizer.</summary>
+    public const CspOptimizer Optimizer = CspOptimizer.AdamW;
+
+    /// <summary>Weight decay (decoupled for AdamW).</summary>
+    public const double WeightDecay = 0.05;
+
+    /// <summary>Learning-rate schedule after the warm-up.</summary>
+    public const CspLearningRateSchedule Schedule = CspLearningRateSchedule.Cosine;
+
+    /// <summary>Linear warm-up length in epochs.</summary>
+    public const double WarmupEpochs = 1;
+
+    /// <summary>Label smoothing of the cross-entropy loss.</summary>
+    public const double LabelSmoothing = 0.1;
+
+    /// <summary>Training augmentation: none, which suits every kind of image and short budgets (docs/benchmarks.md).</summary>
+    public const CspAugmentation Augmentation = CspAugmentation.None;
+
+    /// <summary>Smallest area fraction of a random resized crop.</summary>
+    public const double MinCropScale = 0.25;
+
+    /// <summary>What early stopping watches on the validation set.</summary>
+    public const CspEarlyStoppingMetric EarlyStoppingMetric = CspEarlyStoppingMetric.Accuracy;
+}

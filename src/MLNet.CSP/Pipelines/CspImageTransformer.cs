@@ -1,0 +1,82 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.CSP.Imaging;
+using MLNet.CSP.Models;
+using MLNet.CSP.Pipelines.Data;
+
+namespace MLNet.CSP.Pipelines;
+
+/// <summary>
+/// What every MLNet.CSP transformer is: a network on a device that appends computed columns to the rows of an image column,
+/// batch by batch in <c>Transform</c> and row by row in a <c>PredictionEngine</c>. Derived transformers say which columns and
+/// how they are saved.
+/// </summary>
+public abstract class CspImageTransformer : ITransformer, IDisposable
+{
+    private protected CspImageTransformer(InferenceNetwork network, string imageColumnName, int batchSize)
+    {
+        Network = network;
+        ImageColumnName = imageColumnName;
+        BatchSize = batchSize;
+    }
+
+    internal InferenceNetwork Network { get; }
+
+    /// <summary>Name of the image column read.</summary>
+    public string ImageColumnName { get; }
+
+    /// <summary>Images per forward pass in <c>Transform</c>.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Registered name of the network.</summary>
+    public string Architecture => Network.Backbone.Architecture;
+
+    /// <summary>How images become network input (size, crop, interpolation, normalisation).</summary>
+    public ImagePreprocessing Preprocessing => Network.Preprocessing;
+
+    /// <summary>The torch device the network runs on.</summary>
+    public string Device => Network.Device.ToString();
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => CreateMapping(inputSchema).OutputSchema;
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new AppendingDataView(input, CreateMapping(input.Schema), Network.Preprocessing, BatchSize, Compute);
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        new AppendingRowMapper(CreateMapping(inputSchema), Network.Preprocessing, Compute);
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => Save(ctx);
+
+    /// <summary>Releases the network.</summary>
+    public void Dispose()
+    {
+        Network.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The appended columns, for a batch of preprocessed images: values into the destination, row after row.</summary>
+    private protected abstract void Compute(TorchSharp.torch.Tensor images, Span<float> destination);
+
+    /// <summary>The columns this transformer appends.</summary>
+    private protected abstract IReadOnlyList<AppendedColumn> Columns();
+
+    /// <summary>Writes the model (settings and weights) for <c>mlContext.Model.Save</c>.</summary>
+    private protected abstract void Save(ModelSaveContext ctx);
+
+    private ColumnMapping CreateMapping(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var kind = ImageColumn.Check(inputSchema, ImageColumnName);
+        return new ColumnMapping(inputSchema, ImageColumnName, kind, Columns());
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.ML.Data;
+using MLNet.CSP.Imaging;
+using MLNet.CSP.Models;
+using MLNet.CSP.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.CSP.Pipelines;
+
+/// <summary>
+/// A network on a device with its preprocessing: images in, pooled feature vectors or class probabilities out. Inference only
+/// (eval, no_grad, folded fast path); one dispose scope per batch. Safe to call from several threads at once.
+/// </summary>
+internal sealed class InferenceNetwork : IDisposable
+{
+    public InferenceNetwork(Backbone backbone, ImagePreprocessing preprocessing, GlobalPooling pooling, Device device)
+    {
+        Backbone = backbone;
+        Preprocessing = preprocessing;
+        Pooling = pooling;
+        Device = device;
+        Backbone.to(device);
+        Backbone.OptimizeForInference();
+    }
+
+    public Backbone Backbone { get; }
+
+    public ImagePreprocessing Preprocessing { get; }
+
+    public GlobalPooling Pooling { get; }
+
+    public Device Device { get; }
+
+    public int NumFeatures => Backbone.NumFeatures;
+
+    /// <summary>Features of a batch of preprocessed images [N, 3, S, S] (any device) into <paramref name="destination"/> (N x NumFeatures).</summary>
+    public void Extract(Tensor images, Span<float> destination)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var input = images.to(Device);
+        var features = Backbone.ForwardFeatures(input);
+        var pooled = Backbone.ForwardPooled(features, Pooling).to(torch.CPU).contiguous();
+        var values = pooled.data<float>();
+        if (values.Count != destination.Length)
+            throw new InvalidOperationException($"Expected {destination.Length} feature values, got {values.Count}.");
+        values.CopyTo(destination);
+    }
+
+    /// <summary>Class probabilities (softmax of the logits) of preprocessed images into <paramref name="destination"/> (N x NumClasses).</summary>
+    public void Probabilities(Tensor images, Span<float> destination)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var logits = Backbone.forward(images.to(Device));
+        var values = logits.softmax(1).to(torch.CPU).contiguous().data<float>();
+        if (values.Count != destination.Length)
+            throw new InvalidOperationException($"Expected {destination.Length} probabilities, got {values.Count}.");
+        values.CopyTo(destination);
+    }
+
+    public void Dispose() => Backbone.Dispose();
+}
