@@ -1,10 +1,10 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.CSP.Pipelines.Classification;
-using OxyPlot;
+using Microsoft.ML.Data;
+using Microsoft.ML;
 using OxyPlot.Axes;
 using OxyPlot.Legends;
 using OxyPlot.Series;
+using OxyPlot;
 using Spectre.Console;
 
 namespace MLNet.CSP.Examples;
@@ -84,8 +84,15 @@ internal static class Reports
         model.Axes.Add(left);
         model.Series.Add(new HeatMapSeries
         {
-            X0 = 0, X1 = n - 1, Y0 = 0, Y1 = n - 1, Data = values, Interpolate = false,
-            RenderMethod = HeatMapRenderMethod.Rectangles, LabelFontSize = 0.2, LabelFormatString = "0.00",
+            X0 = 0,
+            X1 = n - 1,
+            Y0 = 0,
+            Y1 = n - 1,
+            Data = values,
+            Interpolate = false,
+            RenderMethod = HeatMapRenderMethod.Rectangles,
+            LabelFontSize = 0.2,
+            LabelFormatString = "0.00",
         });
         return Save(model, Path.Combine(folder, "confusion-matrix.png"), 760, 680);
     }

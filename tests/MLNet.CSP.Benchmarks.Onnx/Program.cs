@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.CSP.Pipelines.Featurizer;
+using Microsoft.ML.Data;
+using Microsoft.ML;
 using TorchSharp;
 
 // Images/s of ML.NET's DnnFeaturizeImage (ResNet18, ONNX Runtime) and of CspFeaturize on the same PNGs at 224x224.

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Microsoft.ML;
 using MLNet.CSP.Pipelines.Classification;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Benchmarks;
 
@@ -38,10 +38,19 @@ internal static class FashionMnistAccuracy
     /// <summary>The Fashion-MNIST training recipe every benchmark uses (the PyTorch anchor's: 32x32, AdamW, batch 128).</summary>
     internal static CspImageClassificationTrainer.Options Options(string architecture, int epochs) => new()
     {
-        Architecture = architecture, ImageSize = 32, CropFraction = 1.0,
-        Mean = [0.286f, 0.286f, 0.286f], Std = [0.353f, 0.353f, 0.353f],
-        Epochs = epochs, BatchSize = 128, LearningRate = 2e-3, WeightDecay = 0.05, WarmupEpochs = 1,
-        LabelSmoothing = 0.1, Augmentation = CspAugmentation.HorizontalFlip, TorchThreads = 2,
+        Architecture = architecture,
+        ImageSize = 32,
+        CropFraction = 1.0,
+        Mean = [0.286f, 0.286f, 0.286f],
+        Std = [0.353f, 0.353f, 0.353f],
+        Epochs = epochs,
+        BatchSize = 128,
+        LearningRate = 2e-3,
+        WeightDecay = 0.05,
+        WarmupEpochs = 1,
+        LabelSmoothing = 0.1,
+        Augmentation = CspAugmentation.HorizontalFlip,
+        TorchThreads = 2,
     };
 
     internal static List<IdxImages.ImageRow> Read(string prefix) =>

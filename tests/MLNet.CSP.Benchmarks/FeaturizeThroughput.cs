@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.CSP.Imaging;
-using MLNet.CSP.Pipelines.Featurizer;
 using MLNet.CSP.Models;
+using MLNet.CSP.Pipelines.Featurizer;
+using Microsoft.ML.Data;
+using Microsoft.ML;
 using TorchSharp;
 
 namespace MLNet.CSP.Benchmarks;
@@ -24,8 +24,12 @@ internal static class FeaturizeThroughput
         var pipeline = ml.Transforms.LoadImages("Image", null, "ImagePath")
             .Append(ml.Transforms.CspFeaturize(new CspFeaturizerOptions
             {
-                InputColumnName = "Image", OutputColumnName = "Features", Architecture = architecture,
-                ImageSize = size, CropFraction = 1.0, BatchSize = batch,
+                InputColumnName = "Image",
+                OutputColumnName = "Features",
+                Architecture = architecture,
+                ImageSize = size,
+                CropFraction = 1.0,
+                BatchSize = batch,
             }));
         var model = pipeline.Fit(data);
         double Pipeline()

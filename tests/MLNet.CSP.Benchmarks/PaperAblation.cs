@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.ML;
-using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Models;
+using MLNet.CSP.Pipelines.Classification;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Benchmarks;
 

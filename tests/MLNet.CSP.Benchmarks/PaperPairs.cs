@@ -1,6 +1,5 @@
+using MLNet.CSP.Models.DenseNets;
 using MLNet.CSP.Models;
-using MLNet.CSP.Models.Configs;
-using MLNet.CSP.Models.Stages;
 
 namespace MLNet.CSP.Benchmarks;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.CSP.Pipelines.Classification;
+using Microsoft.ML.Data;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Benchmarks;
 
@@ -27,19 +27,24 @@ internal static class ShortBudgetAccuracy
         Console.WriteLine("| data | augmentation | test accuracy | Fit s |");
         Console.WriteLine("|---|---|---|---|");
         foreach (var (name, train, test) in datasets)
-        foreach (var augmentation in augmentations)
-        {
-            var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
-            var options = new CspImageClassificationTrainer.Options
+            foreach (var augmentation in augmentations)
             {
-                Architecture = "cs3darknet_s", ImageSize = 32, Epochs = 4, BatchSize = 64, Augmentation = augmentation, TorchThreads = 2,
-            };
-            var watch = Stopwatch.StartNew();
-            using var model = ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(keys.Transform(train));
-            double seconds = watch.Elapsed.TotalSeconds;
-            var metrics = ml.MulticlassClassification.Evaluate(model.Transform(keys.Transform(test)));
-            Console.WriteLine($"| {name} | {augmentation} | {metrics.MicroAccuracy:P1} | {seconds:F0} |");
-        }
+                var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
+                var options = new CspImageClassificationTrainer.Options
+                {
+                    Architecture = "cs3darknet_s",
+                    ImageSize = 32,
+                    Epochs = 4,
+                    BatchSize = 64,
+                    Augmentation = augmentation,
+                    TorchThreads = 2,
+                };
+                var watch = Stopwatch.StartNew();
+                using var model = ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(keys.Transform(train));
+                double seconds = watch.Elapsed.TotalSeconds;
+                var metrics = ml.MulticlassClassification.Evaluate(model.Transform(keys.Transform(test)));
+                Console.WriteLine($"| {name} | {augmentation} | {metrics.MicroAccuracy:P1} | {seconds:F0} |");
+            }
     }
 
     private static IDataView LoadFolder(MLContext ml, string folder)

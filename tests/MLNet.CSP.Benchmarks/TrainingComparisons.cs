@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Microsoft.ML;
-using MLNet.CSP.Pipelines.Classification;
+using MLNet.CSP.Models.CspNets;
 using MLNet.CSP.Models;
-using MLNet.CSP.Models.Configs;
+using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Weights;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Benchmarks;
 

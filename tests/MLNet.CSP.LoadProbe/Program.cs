@@ -1,5 +1,5 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
 // Usage: MLNet.CSP.LoadProbe <model.zip> <image-list.txt> <vector-column> <output.bin>
 // Loads the model with a fresh MLContext (no MLNet.CSP call before), transforms one row per image path of the

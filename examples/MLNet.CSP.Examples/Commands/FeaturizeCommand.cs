@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Microsoft.ML;
 using MLNet.CSP.Pipelines.Featurizer;
-using Spectre.Console;
+using Microsoft.ML;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace MLNet.CSP.Examples.Commands;
 
@@ -16,10 +16,14 @@ public sealed class FeaturizeCommand : Command<DataSettings>
         var (train, test, trainCount, testCount) = Datasets.Load(ml, settings);
         AnsiConsole.MarkupLine($"Featurizing with [bold]{settings.Architecture}[/] ({(settings.Weights is null ? "random weights from the seed" : Markup.Escape(settings.Weights))}) and training LbfgsMaximumEntropy on {trainCount} images; testing on {testCount}.");
         var pipeline = ml.Transforms.CspFeaturize(new CspFeaturizerOptions
-            {
-                InputColumnName = "Image", OutputColumnName = "Features", Architecture = settings.Architecture,
-                WeightsPath = settings.Weights, ImageSize = settings.ImageSize, CropFraction = 1.0,
-            })
+        {
+            InputColumnName = "Image",
+            OutputColumnName = "Features",
+            Architecture = settings.Architecture,
+            WeightsPath = settings.Weights,
+            ImageSize = settings.ImageSize,
+            CropFraction = 1.0,
+        })
             .Append(ml.Transforms.NormalizeMinMax("Features"))
             .Append(ml.Transforms.Conversion.MapValueToKey("Label"))
             .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy());

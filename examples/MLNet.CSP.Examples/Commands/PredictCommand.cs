@@ -1,8 +1,8 @@
 using System.ComponentModel;
-using Microsoft.ML;
 using Microsoft.ML.Data;
-using Spectre.Console;
+using Microsoft.ML;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace MLNet.CSP.Examples.Commands;
 

@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using Microsoft.ML;
 using MLNet.CSP.Pipelines.Classification;
-using Spectre.Console;
+using Microsoft.ML;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace MLNet.CSP.Examples.Commands;
 
@@ -50,10 +50,18 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var epochs = new List<CspEpochMetrics>();
         var options = new CspImageClassificationTrainer.Options
         {
-            Architecture = settings.Architecture, ImageSize = settings.ImageSize, CropFraction = 1.0, WeightsPath = settings.Weights,
-            Epochs = settings.Epochs, BatchSize = settings.BatchSize, LearningRate = settings.LearningRate,
-            Augmentation = settings.Augmentation, Device = settings.Device, FallbackToCpu = true,
-            ValidationSet = keys.Transform(test), CancellationToken = cancellationToken,
+            Architecture = settings.Architecture,
+            ImageSize = settings.ImageSize,
+            CropFraction = 1.0,
+            WeightsPath = settings.Weights,
+            Epochs = settings.Epochs,
+            BatchSize = settings.BatchSize,
+            LearningRate = settings.LearningRate,
+            Augmentation = settings.Augmentation,
+            Device = settings.Device,
+            FallbackToCpu = true,
+            ValidationSet = keys.Transform(test),
+            CancellationToken = cancellationToken,
             CheckpointDirectory = settings.Resume ? Path.Combine(settings.Output, "checkpoints") : null,
         };
         var watch = Stopwatch.StartNew();

@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using MLNet.CSP.Models;
-using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console;
 using TorchSharp;
 
 namespace MLNet.CSP.Examples.Commands;

@@ -1,4 +1,4 @@
-using MLNet.CSP.Models.Configs;
+using MLNet.CSP.Models;
 
 namespace MLNet.CSP.Imaging;
 

@@ -1,5 +1,5 @@
+using MLNet.CSP.Models;
 using Microsoft.ML.Data;
-using MLNet.CSP.Models.Configs;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -11,7 +11,7 @@ public static class TrainingAugmentation
     /// aspect ratio in [3/4, 4/3] (log-uniform), resized to <paramref name="size"/> x <paramref name="size"/>;
     /// after 10 failed draws, the center crop.
     /// </summary>
-    public static Tensor RandomResizedCrop(Tensor image, int size, double minScale, Models.Configs.Interpolation interpolation, Random random)
+    public static Tensor RandomResizedCrop(Tensor image, int size, double minScale, Models.Interpolation interpolation, Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
         long height = image.shape[1], width = image.shape[2];

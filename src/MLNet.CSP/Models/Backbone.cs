@@ -1,4 +1,3 @@
-using MLNet.CSP.Models.Configs;
 using MLNet.CSP.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;

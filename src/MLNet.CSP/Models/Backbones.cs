@@ -1,5 +1,4 @@
 using MLNet.CSP.Backend;
-using MLNet.CSP.Models.Configs;
 
 namespace MLNet.CSP.Models;
 

@@ -1,9 +1,9 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Models;
 using MLNet.CSP.Pipelines.Data;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Pipelines;
 

@@ -1,5 +1,4 @@
 using MLNet.CSP.Models;
-using MLNet.CSP.Models.Configs;
 
 namespace MLNet.CSP.Pipelines;
 

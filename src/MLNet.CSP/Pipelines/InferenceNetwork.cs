@@ -1,7 +1,7 @@
-using Microsoft.ML.Data;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Models;
 using MLNet.CSP.Weights;
+using Microsoft.ML.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 

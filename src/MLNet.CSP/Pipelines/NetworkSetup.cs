@@ -1,9 +1,8 @@
-using Microsoft.ML.Runtime;
 using MLNet.CSP.Backend;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Models;
-using MLNet.CSP.Models.Configs;
 using MLNet.CSP.Weights;
+using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

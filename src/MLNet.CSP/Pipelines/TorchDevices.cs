@@ -1,5 +1,5 @@
-using Microsoft.ML.Runtime;
 using MLNet.CSP.Pipelines.Internal;
+using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 using System.Collections;
 using MLNet.CSP.Models;
-using TorchSharp;
 using TorchSharp.PyBridge;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.CSP.Weights;

@@ -1,9 +1,9 @@
 // MSBuild task (compiled by RoslynCodeTaskFactory): marks one GLIBCXX version requirement of
 // libLibTorchSharp.so as weak when the system libstdc++ does not provide it. See MLNet.CSP.targets beside this file.
-using System;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 

@@ -1,7 +1,7 @@
-using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Backend;
-using MLNet.CSP.Models;
 using MLNet.CSP.Models.Layers;
+using MLNet.CSP.Models;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -48,7 +48,7 @@ public sealed class LibTorchSharpPatchTests
             if (BitConverter.ToUInt32(elf, header + 4) != 0x6ffffffe) continue;
             int offset = (int)BitConverter.ToInt64(elf, header + 0x18);
             int strtab = (int)BitConverter.ToInt64(elf, (int)shoff + BitConverter.ToInt32(elf, header + 0x28) * entSize + 0x18);
-            for (int need = offset; ; )
+            for (int need = offset; ;)
             {
                 int aux = need + BitConverter.ToInt32(elf, need + 8);
                 for (int a = 0; a < BitConverter.ToUInt16(elf, need + 2); a++)

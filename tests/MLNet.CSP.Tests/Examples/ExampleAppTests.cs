@@ -1,6 +1,6 @@
+using MLNet.CSP.Tests.Pipelines;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
-using MLNet.CSP.Tests.Pipelines;
 
 namespace MLNet.CSP.Tests.Examples;
 

@@ -1,6 +1,5 @@
+using MLNet.CSP.Models.DenseNets;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
-using MLNet.CSP.Models.Blocks;
-using MLNet.CSP.Models.Stages;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
-using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Models.DenseNets;
 using MLNet.CSP.Models;
-using MLNet.CSP.Models.Configs;
-using MLNet.CSP.Models.Stages;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
 using static TorchSharp.torch;
 

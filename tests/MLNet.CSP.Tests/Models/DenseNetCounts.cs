@@ -1,5 +1,4 @@
-using MLNet.CSP.Models.Configs;
-using MLNet.CSP.Models.Stages;
+using MLNet.CSP.Models.DenseNets;
 
 namespace MLNet.CSP.Tests.Models;
 

@@ -1,6 +1,7 @@
-using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Models.CspNets;
+using MLNet.CSP.Models.Layers;
 using MLNet.CSP.Models;
-using MLNet.CSP.Models.Configs;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
 
 namespace MLNet.CSP.Tests.Models;

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Models.DenseNets;
 using MLNet.CSP.Models;
-using MLNet.CSP.Models.Configs;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
 using static TorchSharp.torch;
 

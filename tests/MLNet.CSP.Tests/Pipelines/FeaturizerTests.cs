@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using Microsoft.ML;
+using MLNet.CSP.Models;
+using MLNet.CSP.Pipelines.Featurizer;
+using MLNet.CSP.Weights;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
+using Microsoft.ML;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
-using MLNet.CSP.Pipelines.Featurizer;
-using MLNet.CSP.Models;
-using MLNet.CSP.Weights;
 
 namespace MLNet.CSP.Tests.Pipelines;
 

@@ -1,8 +1,8 @@
-using Microsoft.ML;
-using Microsoft.VisualStudio.TestTools.UnitTesting;
-using MLNet.CSP.Pipelines;
 using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Pipelines.Featurizer;
+using MLNet.CSP.Pipelines;
+using Microsoft.ML;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace MLNet.CSP.Tests.Pipelines;
 
@@ -21,7 +21,7 @@ public sealed class OptionsValidationTests
         ["CropFraction", (Action<CspNetworkOptions>)(o => o.CropFraction = double.NaN)],
         ["CropFraction", (Action<CspNetworkOptions>)(o => o.CropFraction = 1.5)],
         ["TorchThreads", (Action<CspNetworkOptions>)(o => o.TorchThreads = 0)],
-        ["Interpolation", (Action<CspNetworkOptions>)(o => o.Interpolation = (MLNet.CSP.Models.Configs.Interpolation)42)],
+        ["Interpolation", (Action<CspNetworkOptions>)(o => o.Interpolation = (MLNet.CSP.Models.Interpolation)42)],
     ];
 
     [TestMethod]

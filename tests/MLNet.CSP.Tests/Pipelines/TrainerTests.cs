@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.VisualStudio.TestTools.UnitTesting;
-using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Models;
+using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Weights;
+using Microsoft.ML.Data;
+using Microsoft.ML;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace MLNet.CSP.Tests.Pipelines;
 

@@ -1,7 +1,7 @@
-using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Models;
 using MLNet.CSP.Tests.Models;
 using MLNet.CSP.Weights;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
 using static TorchSharp.torch;
 

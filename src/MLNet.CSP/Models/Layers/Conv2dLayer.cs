@@ -1,6 +1,6 @@
 using MLNet.CSP.Backend;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.CSP.Models.Layers;

@@ -1,5 +1,5 @@
-using MLNet.CSP.Pipelines.Internal;
 using MLNet.CSP.Pipelines.Classification;
+using MLNet.CSP.Pipelines.Internal;
 
 namespace Microsoft.ML;
 

@@ -1,6 +1,6 @@
-using MLNet.CSP.Pipelines;
 using MLNet.CSP.Pipelines.Featurizer;
 using MLNet.CSP.Pipelines.Internal;
+using MLNet.CSP.Pipelines;
 
 namespace Microsoft.ML;
 

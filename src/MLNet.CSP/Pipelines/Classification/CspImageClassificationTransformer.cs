@@ -1,8 +1,8 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Data;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Pipelines.Classification;
 

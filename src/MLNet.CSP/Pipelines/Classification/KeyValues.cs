@@ -1,5 +1,5 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Pipelines.Classification;
 

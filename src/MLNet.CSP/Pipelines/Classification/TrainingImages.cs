@@ -1,7 +1,7 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Data;
+using Microsoft.ML.Data;
+using Microsoft.ML;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,9 +1,9 @@
-using Microsoft.ML.Runtime;
 using MLNet.CSP.Backend;
 using MLNet.CSP.Models;
 using MLNet.CSP.Weights;
-using TorchSharp;
+using Microsoft.ML.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.CSP.Pipelines.Classification;

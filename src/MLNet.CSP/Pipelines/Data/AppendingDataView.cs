@@ -1,5 +1,5 @@
-using Microsoft.ML;
 using MLNet.CSP.Imaging;
+using Microsoft.ML;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.CSP.Imaging;
+using Microsoft.ML.Data;
+using Microsoft.ML;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
-using Microsoft.ML;
+using MLNet.CSP.Imaging;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using MLNet.CSP.Imaging;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Pipelines.Data;
 

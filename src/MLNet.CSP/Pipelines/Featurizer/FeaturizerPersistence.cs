@@ -1,7 +1,7 @@
-using Microsoft.ML;
-using Microsoft.ML.Runtime;
 using MLNet.CSP.Models;
 using MLNet.CSP.Pipelines.Internal;
+using Microsoft.ML.Runtime;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Pipelines.Featurizer;
 

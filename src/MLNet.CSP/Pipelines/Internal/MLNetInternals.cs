@@ -1,6 +1,6 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using Microsoft.ML;
 
 namespace MLNet.CSP.Pipelines.Internal;
 

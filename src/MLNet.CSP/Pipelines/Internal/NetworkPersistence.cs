@@ -1,6 +1,5 @@
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Models;
-using MLNet.CSP.Models.Configs;
 using MLNet.CSP.Weights;
 
 namespace MLNet.CSP.Pipelines.Internal;

@@ -1,0 +1,49 @@
+using MLNet.CSP.Models.Layers;
+using MLNet.CSP.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.CSP.Models.DenseNets;
+
+/// <summary>
+/// torchvision DenseNet: <c>features.*</c>, then ReLU, global average pool and <c>classifier</c>; with a
+/// <see cref="CspDenseNetConfig"/> the CSPDenseNet built on it (partial dense stages in <c>features.stageN</c>).
+/// </summary>
+public sealed class DenseNet : Backbone
+{
+    private readonly DenseNetFeatures features;
+    private readonly ClassifierSlot classifier;
+
+    /// <summary>Builds the network described by <paramref name="config"/>, as a CSPDenseNet when <paramref name="csp"/> is given.</summary>
+    public DenseNet(string name, DenseNetConfig config, int numClasses, CspDenseNetConfig? csp = null) : base(name, config.Pretrained)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        features = new DenseNetFeatures(config, csp);
+        register_module("features", features);
+        NumFeatures = features.OutChannels;
+        classifier = new ClassifierSlot(this, "classifier", NumFeatures);
+        classifier.Reset(numClasses);
+        ReferenceInitialization.TorchvisionDenseNet(this);
+    }
+
+    /// <inheritdoc />
+    public override int NumFeatures { get; }
+
+    /// <inheritdoc />
+    public override int NumClasses => classifier.NumClasses;
+
+    /// <inheritdoc />
+    public override string ClassifierPrefix => "classifier.";
+
+    /// <inheritdoc />
+    protected override Tensor Classify(Tensor pooled) => classifier.Apply(pooled);
+
+    /// <inheritdoc />
+    protected override Tensor ActivateFeatures(Tensor features) => features.relu();
+
+    /// <inheritdoc />
+    public override void ResetClassifier(int numClasses) => classifier.Reset(numClasses);
+
+    /// <inheritdoc />
+    protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap) => features.Run(x, tap);
+}

@@ -1,0 +1,100 @@
+using MLNet.CSP.Models.Layers;
+using MLNet.CSP.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
+
+namespace MLNet.CSP.Models.ResNets;
+
+/// <summary>torchvision ResNet / ResNeXt with bottleneck blocks: <c>conv1</c>, <c>bn1</c>, <c>layer1..4</c>, <c>fc</c>.</summary>
+public sealed class ResNet : Backbone, IFoldable
+{
+    private readonly Conv2dLayer conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly List<TorchSharp.Modules.ModuleList<ResNetBottleneck>> layers = [];
+    private readonly ClassifierSlot fc;
+    private FoldedConv? foldedStem;
+
+    /// <summary>Builds the network described by <paramref name="config"/>.</summary>
+    public ResNet(string name, ResNetConfig config, int numClasses) : base(name, config.Pretrained)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        conv1 = new Conv2dLayer(3, 64, 7, 2, 3);
+        bn1 = nn.BatchNorm2d(64);
+        RegisterComponents();
+        int channels = 64;
+        for (int i = 0; i < config.Layers.Count; i++)
+        {
+            int planes = 64 << i;
+            var layer = new TorchSharp.Modules.ModuleList<ResNetBottleneck>();
+            for (int b = 0; b < config.Layers[i]; b++)
+            {
+                layer.Add(new ResNetBottleneck(channels, planes, b == 0 && i > 0 ? 2 : 1, config.Groups, config.WidthPerGroup));
+                channels = planes * ResNetBottleneck.Expansion;
+            }
+            register_module($"layer{i + 1}", layer);
+            layers.Add(layer);
+        }
+        NumFeatures = channels;
+        fc = new ClassifierSlot(this, "fc", channels);
+        fc.Reset(numClasses);
+        ReferenceInitialization.TorchvisionResNet(this);
+    }
+
+    /// <inheritdoc />
+    public override int NumFeatures { get; }
+
+    /// <inheritdoc />
+    public override int NumClasses => fc.NumClasses;
+
+    /// <inheritdoc />
+    public override string ClassifierPrefix => "fc.";
+
+    /// <inheritdoc />
+    protected override Tensor Classify(Tensor pooled) => fc.Apply(pooled);
+
+    /// <inheritdoc />
+    public override void ResetClassifier(int numClasses) => fc.Reset(numClasses);
+
+    /// <inheritdoc />
+    protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap)
+    {
+        Tensor current;
+        if (foldedStem is not null)
+        {
+            using var b = foldedStem.Forward(x).relu_();
+            current = Pooling.StemMaxPool(b);
+        }
+        else
+        {
+            using var c = conv1.call(x);
+            using var b = bn1.call(c).relu_();
+            current = Pooling.StemMaxPool(b);
+        }
+        tap?.Invoke("maxpool", current);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            foreach (var block in layers[i])
+            {
+                var next = block.call(current);
+                current.Dispose();
+                current = next;
+            }
+            tap?.Invoke($"layer{i + 1}", current);
+        }
+        return current;
+    }
+
+    void IFoldable.Fold()
+    {
+        Unfold();
+        foldedStem = new FoldedConv(conv1, bn1);
+    }
+
+    /// <inheritdoc cref="IFoldable.Unfold" />
+    public void Unfold()
+    {
+        foldedStem?.Dispose();
+        foldedStem = null;
+    }
+}
