@@ -11,7 +11,8 @@ namespace MLNet.CSP.Backend;
 public static class TorchBackend
 {
     private static readonly object Gate = new();
-    private static volatile BackendStatus? status;
+    private static volatile BackendStatus? status; // the verdict for the thread count seen last
+    private static readonly Dictionary<int, BackendStatus> ByThreads = [];
     private static ConvolutionPath? forced;
     private static bool oneDnnDisabled;
 
@@ -60,6 +61,7 @@ public static class TorchBackend
         lock (Gate)
         {
             status = null;
+            ByThreads.Clear();
             SetOneDnn(true);
         }
     }
@@ -72,9 +74,13 @@ public static class TorchBackend
         if (s is not null && s.Threads == threads) return s;
         lock (Gate)
         {
-            s = status;
-            if (s is not null && s.Threads == threads) return s;
-            status = s = Check(threads);
+            if (!ByThreads.TryGetValue(threads, out s))
+            {
+                s = Check(threads);
+                ByThreads[threads] = s;
+            }
+            SetOneDnn((forced ?? s.Path) != ConvolutionPath.NoOneDnn);
+            status = s;
             return s;
         }
     }

@@ -41,7 +41,10 @@ public abstract class CspNetworkOptions
     /// <summary>Run on the CPU when the requested CUDA device is unavailable; null follows <c>MLContext.FallbackToCpu</c>.</summary>
     public bool? FallbackToCpu { get; set; }
 
-    /// <summary>Torch intra-op threads while this component computes; null leaves libtorch's choice.</summary>
+    /// <summary>
+    /// libtorch intra-op threads while this component computes (its fit, each batch it scores), restored afterwards: the setting
+    /// is process-wide, so components with different counts can take turns. Null leaves the process's count alone.
+    /// </summary>
     public int? TorchThreads { get; set; }
 
     /// <summary>Checks every shared setting (and the component's own, in overrides); throws naming the option.</summary>

@@ -1,7 +1,7 @@
+using MLNet.CSP.Backend;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Models;
 using MLNet.CSP.Weights;
-using Microsoft.ML.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,8 +13,9 @@ namespace MLNet.CSP.Pipelines;
 /// </summary>
 internal sealed class InferenceNetwork : IDisposable
 {
-    public InferenceNetwork(Backbone backbone, ImagePreprocessing preprocessing, GlobalPooling pooling, Device device)
+    public InferenceNetwork(Backbone backbone, ImagePreprocessing preprocessing, GlobalPooling pooling, Device device, int? threads = null)
     {
+        Threads = threads;
         Backbone = backbone;
         Preprocessing = preprocessing;
         Pooling = pooling;
@@ -33,9 +34,13 @@ internal sealed class InferenceNetwork : IDisposable
 
     public int NumFeatures => Backbone.NumFeatures;
 
+    /// <summary>libtorch threads while a batch computes (restored afterwards); null leaves the process's count.</summary>
+    public int? Threads { get; }
+
     /// <summary>Features of a batch of preprocessed images [N, 3, S, S] (any device) into <paramref name="destination"/> (N x NumFeatures).</summary>
     public void Extract(Tensor images, Span<float> destination)
     {
+        using var threads = TorchThreads.Use(Threads);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var input = images.to(Device);
@@ -50,6 +55,7 @@ internal sealed class InferenceNetwork : IDisposable
     /// <summary>Class probabilities (softmax of the logits) of preprocessed images into <paramref name="destination"/> (N x NumClasses).</summary>
     public void Probabilities(Tensor images, Span<float> destination)
     {
+        using var threads = TorchThreads.Use(Threads);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var logits = Backbone.forward(images.to(Device));

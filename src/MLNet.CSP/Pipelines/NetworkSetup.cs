@@ -15,7 +15,6 @@ internal static class NetworkSetup
     public static (Device Device, ImagePreprocessing Preprocessing) Prepare(IHost host, CspNetworkOptions options)
     {
         TorchNative.EnsureLoaded();
-        if (options.TorchThreads is int threads) torch.set_num_threads(threads);
         var resolved = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu);
         if (resolved.type == DeviceType.CPU) LogBackend(host);
         var pretrained = Backbones.GetConfig(options.Architecture).Pretrained;

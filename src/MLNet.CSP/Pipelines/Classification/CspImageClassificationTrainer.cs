@@ -1,7 +1,9 @@
+using MLNet.CSP.Backend;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Models;
 using MLNet.CSP.Pipelines.Data;
 using MLNet.CSP.Pipelines.Internal;
+using MLNet.CSP.Pipelines.Training;
 using MLNet.CSP.Weights;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -60,6 +62,7 @@ public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassific
             if (validationClasses != classes)
                 throw new ArgumentException($"The validation set's label has {validationClasses} classes, the training set's {classes}; map both with the same MapValueToKey transformer.", nameof(input));
         }
+        using var threads = TorchThreads.Use(options.TorchThreads);
         var (device, preprocessing) = NetworkSetup.Prepare(host, options);
         int seed = host.Rand.Next();
         var model = NetworkSetup.Create(options.Architecture, classes, options.WeightsPath, seed);
@@ -90,7 +93,7 @@ public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassific
                 }
                 if (train.Labels.Distinct().Count() < 2)
                     throw new InvalidOperationException($"The training data holds a single class; a classifier needs at least two (label column '{options.LabelColumnName}').");
-                new TrainingRun(host, options, model, train, validation, device, seed).Run();
+                new TrainingLoop(host, options, model, new ClassificationTask(options.LabelSmoothing), train, validation, device, seed).Run();
             }
             finally
             {
@@ -100,7 +103,7 @@ public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassific
             }
             var settings = new ClassifierSettings(options.ImageColumnName, options.LabelColumnName, options.ScoreColumnName,
                 options.PredictedLabelColumnName, classes, KeyValues.From(labelColumn), options.InferenceBatchSize, options.Device, options.FallbackToCpu);
-            return new CspImageClassificationTransformer(settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device));
+            return new CspImageClassificationTransformer(settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device, options.TorchThreads));
         }
         catch
         {

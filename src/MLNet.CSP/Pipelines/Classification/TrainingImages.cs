@@ -1,5 +1,6 @@
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Data;
+using MLNet.CSP.Pipelines.Training;
 using Microsoft.ML.Data;
 using Microsoft.ML;
 using TorchSharp;
@@ -11,7 +12,7 @@ namespace MLNet.CSP.Pipelines.Classification;
 /// The training rows in memory: each image decoded once, resized so its shorter side is the evaluation resize size,
 /// and kept as bytes (3 x H x W), with its 0-based class. Batches are cut from here every epoch.
 /// </summary>
-internal sealed class TrainingImages : IDisposable
+internal sealed class TrainingImages : ITrainingSource, IDisposable
 {
     private readonly List<Tensor> images = [];
     private readonly List<long> labels = [];
@@ -23,6 +24,25 @@ internal sealed class TrainingImages : IDisposable
     public int Count => images.Count;
 
     public IReadOnlyList<long> Labels => labels;
+
+    /// <inheritdoc />
+    public string Fingerprint => $"{Preprocessing.ImageSize}|{string.Join(",", labels.Take(64))}";
+
+    /// <inheritdoc />
+    public IEnumerable<(Tensor Images, Tensor Targets)> TrainingBatches(int batchSize, CspAugmentation augmentation, double minCropScale, Random random)
+    {
+        var order = Enumerable.Range(0, Count).ToArray();
+        random.Shuffle(order);
+        for (int start = 0; start + batchSize <= order.Length; start += batchSize)
+            yield return TrainingBatch(new ArraySegment<int>(order, start, batchSize), augmentation, minCropScale, random);
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<(Tensor Images, Tensor Targets)> EvaluationBatches(int batchSize)
+    {
+        for (int start = 0; start < Count; start += batchSize)
+            yield return EvaluationBatch(Enumerable.Range(start, Math.Min(batchSize, Count - start)).ToArray());
+    }
 
     /// <summary>Reads every row; a missing label or an undecodable image fails naming its row.</summary>
     public static TrainingImages Read(IDataView data, string imageColumn, ImageColumnKind kind, string labelColumn, int classes,

@@ -13,6 +13,8 @@ internal enum AppendedKind
     FloatVector,
     /// <summary>A key: 1 + the index of the largest of the values [Offset, Offset + Length).</summary>
     ArgMaxKey,
+    /// <summary>A float vector of a per-row length: the count at Offset, then that many values.</summary>
+    VariableFloatVector,
 }
 
 /// <summary>A column appended by a one-to-one image transform.</summary>
@@ -20,6 +22,13 @@ internal sealed record AppendedColumn(string Name, DataViewType Type, DataViewSc
 {
     public static AppendedColumn Vector(string name, int offset, int length, DataViewSchema.Annotations? annotations = null) =>
         new(name, new VectorDataViewType(NumberDataViewType.Single, length), annotations, offset, length, AppendedKind.FloatVector);
+
+    /// <summary>
+    /// A vector whose length differs from row to row (up to <paramref name="capacity"/> values, e.g. the boxes a detector
+    /// found): the row's slot holds the count first, then the values.
+    /// </summary>
+    public static AppendedColumn VariableVector(string name, int offset, int capacity, DataViewSchema.Annotations? annotations = null) =>
+        new(name, new VectorDataViewType(NumberDataViewType.Single), annotations, offset, capacity + 1, AppendedKind.VariableFloatVector);
 
     public static AppendedColumn ArgMax(string name, KeyDataViewType keyType, int offset, int length, DataViewSchema.Annotations? annotations = null) =>
         new(name, keyType, annotations, offset, length, AppendedKind.ArgMaxKey);
@@ -37,6 +46,21 @@ internal sealed record AppendedColumn(string Name, DataViewType Type, DataViewSc
                 value = editor.Commit();
             };
             return (ValueGetter<TValue>)(Delegate)vector;
+        }
+        if (Kind == AppendedKind.VariableFloatVector)
+        {
+            if (typeof(TValue) != typeof(VBuffer<float>)) throw WrongType(typeof(VBuffer<float>), typeof(TValue));
+            ValueGetter<VBuffer<float>> variable = (ref VBuffer<float> value) =>
+            {
+                var slot = values().Slice(Offset, Length);
+                int count = (int)slot[0];
+                if (count < 0 || count > Length - 1)
+                    throw new InvalidOperationException($"Column '{Name}': {count} values computed for a row, capacity {Length - 1}.");
+                var editor = VBufferEditor.Create(ref value, count);
+                slot.Slice(1, count).CopyTo(editor.Values);
+                value = editor.Commit();
+            };
+            return (ValueGetter<TValue>)(Delegate)variable;
         }
         if (typeof(TValue) != typeof(uint)) throw WrongType(typeof(uint), typeof(TValue));
         ValueGetter<uint> key = (ref uint value) =>

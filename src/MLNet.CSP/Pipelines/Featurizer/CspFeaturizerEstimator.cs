@@ -1,3 +1,4 @@
+using MLNet.CSP.Backend;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Data;
 using MLNet.CSP.Pipelines.Internal;
@@ -40,11 +41,12 @@ public sealed class CspFeaturizerEstimator : IEstimator<CspFeaturizerTransformer
     {
         ArgumentNullException.ThrowIfNull(input);
         ImageColumn.Check(input.Schema, InputColumnName);
+        using var threads = TorchThreads.Use(options.TorchThreads);
         var (device, preprocessing) = NetworkSetup.Prepare(host, options);
         // Without a checkpoint the weights are drawn from the MLContext's seed, so they are repeatable.
         var backbone = NetworkSetup.Create(options.Architecture, numClasses: 0, options.WeightsPath, host.Rand.Next());
         var settings = new FeaturizerSettings(InputColumnName, options.OutputColumnName, options.BatchSize, options.Device, options.FallbackToCpu);
-        return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, options.Pooling, device));
+        return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, options.Pooling, device, options.TorchThreads));
     }
 
     private string InputColumnName => options.InputColumnName ?? options.OutputColumnName;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MLNet.CSP.Pipelines.Classification;
+namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>
 /// What a checkpoint directory records about a run: after which epoch it was saved and the run's identity

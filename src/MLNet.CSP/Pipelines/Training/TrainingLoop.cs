@@ -1,40 +1,24 @@
 using MLNet.CSP.Backend;
 using MLNet.CSP.Models;
+using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Weights;
 using Microsoft.ML.Runtime;
 using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MLNet.CSP.Pipelines.Classification;
+namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>
-/// The optimisation loop of <see cref="CspImageClassificationTrainer"/>: shuffled, augmented mini-batches, warm-up +
-/// schedule, label-smoothed cross-entropy, validation, early stopping, per-epoch checkpoints and resume. All
-/// randomness derives from one seed, so a run (and a resumed run) is repeatable on the CPU.
+/// The task-agnostic optimisation loop: batches from an <see cref="ITrainingSource"/> (in memory or streamed), the loss and
+/// metrics of an <see cref="ITrainingTask"/>, warm-up + schedule, validation, early stopping, freezing, per-epoch checkpoints
+/// and resume. All randomness derives from one seed, so a run (and a resumed run) is repeatable on the CPU.
 /// </summary>
-internal sealed class TrainingRun
+internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions options, Backbone model, ITrainingTask task,
+    ITrainingSource train, ITrainingSource? validation, Device device, int seed)
 {
-    private readonly IHost host;
-    private readonly CspImageClassificationOptions options;
-    private readonly Backbone model;
-    private readonly TrainingImages train;
-    private readonly TrainingImages? validation;
-    private readonly Device device;
-    private readonly int seed;
     private OptimizerHelper? optimizer;
     private bool frozen;
-
-    public TrainingRun(IHost host, CspImageClassificationOptions options, Backbone model, TrainingImages train, TrainingImages? validation, Device device, int seed)
-    {
-        this.host = host;
-        this.options = options;
-        this.model = model;
-        this.train = train;
-        this.validation = validation;
-        this.device = device;
-        this.seed = seed;
-    }
 
     public void Run()
     {
@@ -112,23 +96,23 @@ internal sealed class TrainingRun
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var random = new Random(unchecked(seed * 7919 + epoch));
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        random.Shuffle(order);
         if (frozen) model.eval(); else model.train();
         double lossSum = 0, lr = 0;
         long correct = 0, seen = 0;
-        for (int b = 0; b < batches; b++)
+        int b = 0;
+        foreach (var (images, targets) in train.TrainingBatches(batchSize, options.Augmentation, options.MinCropScale, random))
         {
+            using var scope = torch.NewDisposeScope();
+            using var batchImages = images;
+            using var batchTargets = targets;
             options.CancellationToken.ThrowIfCancellationRequested();
             long step = (long)epoch * batches + b;
             lr = LearningRates.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
             foreach (var group in optimizer!.ParamGroups) group.LearningRate = lr;
-            using var scope = torch.NewDisposeScope();
-            var (images, labels) = train.TrainingBatch(new ArraySegment<int>(order, b * batchSize, batchSize), options.Augmentation, options.MinCropScale, random);
             var x = images.to(device);
-            var y = labels.to(device);
-            var logits = model.forward(x);
-            var loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
+            var y = targets.to(device);
+            var output = task.Forward(model, x);
+            var loss = task.TrainingLoss(output, y);
             float value = loss.item<float>();
             if (!float.IsFinite(value))
                 throw new InvalidOperationException($"The training loss became {value} at epoch {epoch + 1}, batch {b + 1} (learning rate {lr:G3}); " +
@@ -138,9 +122,10 @@ internal sealed class TrainingRun
             loss.backward();
             optimizer.step();
             lossSum += value * batchSize;
-            correct += logits.argmax(1).eq(y).sum().item<long>();
+            correct += task.Correct(output, y);
             seen += batchSize;
-            options.BatchCallback?.Invoke(new CspBatchProgress(epoch + 1, b + 1, batches, lossSum / seen, correct / (double)seen, seen / watch.Elapsed.TotalSeconds));
+            b++;
+            options.BatchCallback?.Invoke(new CspBatchProgress(epoch + 1, b, batches, lossSum / seen, correct / (double)seen, seen / watch.Elapsed.TotalSeconds));
         }
         double trainSeconds = watch.Elapsed.TotalSeconds;
         (double Loss, double Accuracy)? validationResult = validation is { Count: > 0 } ? Evaluate(validation, batchSize) : null;
@@ -148,24 +133,24 @@ internal sealed class TrainingRun
             validationResult?.Loss, validationResult?.Accuracy, lr, seen / trainSeconds, watch.Elapsed);
     }
 
-    /// <summary>Cross-entropy (no smoothing) and accuracy in eval mode.</summary>
-    public (double Loss, double Accuracy) Evaluate(TrainingImages data, int batchSize)
+    /// <summary>The task's evaluation loss and accuracy in eval mode.</summary>
+    private (double Loss, double Accuracy) Evaluate(ITrainingSource data, int batchSize)
     {
         bool wasTraining = model.training;
         model.eval();
         using var noGrad = torch.no_grad();
         double lossSum = 0;
         long correct = 0;
-        for (int start = 0; start < data.Count; start += batchSize)
+        foreach (var (images, targets) in data.EvaluationBatches(batchSize))
         {
-            options.CancellationToken.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            int count = Math.Min(batchSize, data.Count - start);
-            var (images, labels) = data.EvaluationBatch(Enumerable.Range(start, count).ToArray());
-            var y = labels.to(device);
-            var logits = model.forward(images.to(device));
-            lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
-            correct += logits.argmax(1).eq(y).sum().item<long>();
+            using var batchImages = images;
+            using var batchTargets = targets;
+            options.CancellationToken.ThrowIfCancellationRequested();
+            var y = targets.to(device);
+            var output = task.Forward(model, images.to(device));
+            lossSum += task.EvaluationLossSum(output, y).item<float>();
+            correct += task.Correct(output, y);
         }
         model.train(wasTraining);
         return (lossSum / data.Count, correct / (double)data.Count);
@@ -176,7 +161,7 @@ internal sealed class TrainingRun
         if (!force && value == frozen) return;
         frozen = value;
         foreach (var (name, parameter) in model.named_parameters())
-            parameter.requires_grad = !frozen || name.StartsWith(model.ClassifierPrefix, StringComparison.Ordinal);
+            parameter.requires_grad = !frozen || name.StartsWith(task.HeadPrefix(model), StringComparison.Ordinal);
         optimizer?.Dispose();
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         optimizer = options.Optimizer switch
@@ -191,7 +176,7 @@ internal sealed class TrainingRun
     private string Fingerprint() => string.Join("|", model.Architecture, model.NumClasses, train.Count, validation?.Count ?? 0, options.Epochs,
         options.BatchSize, options.LearningRate, options.Optimizer, options.WeightDecay, options.Schedule, options.WarmupEpochs,
         options.LabelSmoothing, options.Augmentation, options.MinCropScale, options.FreezeBackbone, options.UnfreezeAfterEpochs, seed,
-        train.Preprocessing.ImageSize, string.Join(",", train.Labels.Take(64)));
+        train.Fingerprint);
 
     private void Log(string message)
     {

@@ -1,4 +1,6 @@
-namespace MLNet.CSP.Pipelines.Classification;
+using MLNet.CSP.Pipelines.Classification;
+
+namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>The learning rate at each optimisation step: linear warm-up, then constant or cosine decay.</summary>
 internal static class LearningRates
