@@ -89,7 +89,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
         var wanted = FeatureInfo.Select(f => f.Module).ToHashSet(StringComparer.Ordinal);
         var maps = new List<Tensor>(wanted.Count);
         using var channelsLast = RunsChannelsLast(x) ? MemoryLayout.ToChannelsLast(x) : null;
-        RunFeatures(channelsLast ?? x, (name, t) => { if (wanted.Contains(name)) maps.Add(t.alias()); }).Dispose();
+        RunFeatures(channelsLast ?? x, (name, t, kind) => { if (kind.HasFlag(TapKind.Level) && wanted.Contains(name)) maps.Add(t.alias()); }).Dispose();
         return maps;
     }
 
@@ -113,8 +113,9 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
             using var noGrad = torch.no_grad();
             using var scope = torch.NewDisposeScope();
             var device = parameters().FirstOrDefault()?.device ?? torch.CPU;
-            RunFeatures(torch.zeros(1, 3, size, size, device: device), (name, t) =>
+            RunFeatures(torch.zeros(1, 3, size, size, device: device), (name, t, kind) =>
             {
+                if (!kind.HasFlag(TapKind.Level)) return;
                 var level = new FeatureInfo(name, (int)t.shape[1], (int)(size / t.shape[2]));
                 if (levels.Count > 0 && levels[^1].Reduction == level.Reduction) levels[^1] = level;
                 else levels.Add(level);
@@ -147,7 +148,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     {
         ValidateInput(x);
         var outputs = new List<(string, Tensor)>();
-        RunFeatures(x, (name, t) => outputs.Add((name, t.alias()))).Dispose();
+        RunFeatures(x, (name, t, kind) => { if (kind.HasFlag(TapKind.Stage)) outputs.Add((name, t.alias())); }).Dispose();
         return outputs;
     }
 
@@ -191,8 +192,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
         return ForwardHead(features, preLogits: false);
     }
 
-    /// <summary>Runs the feature extractor, reporting each stage output to <paramref name="tap"/> when given.</summary>
-    protected abstract Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap);
+    /// <summary>Runs the feature extractor, reporting stage outputs and pyramid levels to <paramref name="tap"/> when given.</summary>
+    private protected abstract Tensor RunFeatures(Tensor x, FeatureTap? tap);
 
     private static void ValidateInput(Tensor x)
     {

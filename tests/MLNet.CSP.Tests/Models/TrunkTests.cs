@@ -11,6 +11,34 @@ public sealed class TrunkTests
 {
     public static IEnumerable<object[]> AllNames => Backbones.Names.Select(n => new object[] { n });
 
+    /// <summary>timm 1.0.29's <c>create_model(name, features_only=True).feature_info</c>: module, channels, reduction.</summary>
+    private static readonly Dictionary<string, (string Module, int Channels, int Reduction)[]> TimmFeatureInfo = new()
+    {
+        ["cspresnet50"] = [("stem.conv1", 64, 2), ("stages.0", 128, 4), ("stages.1", 256, 8), ("stages.2", 512, 16), ("stages.3", 1024, 32)],
+        ["cspresnext50"] = [("stem.conv1", 64, 2), ("stages.0", 256, 4), ("stages.1", 512, 8), ("stages.2", 1024, 16), ("stages.3", 2048, 32)],
+        ["cspdarknet53"] = [("stem.conv1", 32, 1), ("stages.0", 64, 2), ("stages.1", 128, 4), ("stages.2", 256, 8), ("stages.3", 512, 16), ("stages.4", 1024, 32)],
+        ["darknet53"] = [("stem.conv1", 32, 1), ("stages.0", 64, 2), ("stages.1", 128, 4), ("stages.2", 256, 8), ("stages.3", 512, 16), ("stages.4", 1024, 32)],
+        ["cs3darknet_s"] = [("stem.conv2", 32, 2), ("stages.0", 64, 4), ("stages.1", 128, 8), ("stages.2", 256, 16), ("stages.3", 512, 32)],
+        ["cs3darknet_m"] = [("stem.conv2", 48, 2), ("stages.0", 96, 4), ("stages.1", 192, 8), ("stages.2", 384, 16), ("stages.3", 768, 32)],
+        ["cs3darknet_l"] = [("stem.conv2", 64, 2), ("stages.0", 128, 4), ("stages.1", 256, 8), ("stages.2", 512, 16), ("stages.3", 1024, 32)],
+        ["resnet50"] = [("act1", 64, 2), ("layer1", 256, 4), ("layer2", 512, 8), ("layer3", 1024, 16), ("layer4", 2048, 32)],
+        ["resnext50_32x4d"] = [("act1", 64, 2), ("layer1", 256, 4), ("layer2", 512, 8), ("layer3", 1024, 16), ("layer4", 2048, 32)],
+        ["densenet121"] = [("features.norm0", 64, 2), ("features.denseblock1", 256, 4), ("features.denseblock2", 512, 8), ("features.denseblock3", 1024, 16), ("features.norm5", 1024, 32)],
+        ["densenet169"] = [("features.norm0", 64, 2), ("features.denseblock1", 256, 4), ("features.denseblock2", 512, 8), ("features.denseblock3", 1280, 16), ("features.norm5", 1664, 32)],
+        ["densenet201"] = [("features.norm0", 64, 2), ("features.denseblock1", 256, 4), ("features.denseblock2", 512, 8), ("features.denseblock3", 1792, 16), ("features.norm5", 1920, 32)],
+    };
+
+    public static IEnumerable<object[]> TimmNames => TimmFeatureInfo.Keys.Select(n => new object[] { n });
+
+    [TestMethod]
+    [DynamicData(nameof(TimmNames))]
+    public void FeatureInfoIsTimms(string name)
+    {
+        using var model = Backbones.Create(name, numClasses: 0);
+        CollectionAssert.AreEqual(TimmFeatureInfo[name].Select(t => new FeatureInfo(t.Module, t.Channels, t.Reduction)).ToList(), model.FeatureInfo.ToList(),
+            $"{name}: {string.Join(", ", model.FeatureInfo)}");
+    }
+
     [TestMethod]
     [DynamicData(nameof(AllNames))]
     public void FeatureMapsFollowTheFeatureInfoOnThePlainAndTheFastPath(string name)
@@ -23,6 +51,7 @@ public sealed class TrunkTests
         var reductions = info.Select(i => i.Reduction).ToList();
         CollectionAssert.AreEqual(reductions.OrderBy(r => r).Distinct().ToList(), reductions, "One level per stride, increasing.");
         Assert.AreEqual(32, reductions[^1]);
+        Assert.IsLessThanOrEqualTo(2, reductions[0], "The stem's level (stride 1 or 2) comes first, as in timm.");
         Assert.AreEqual(model.NumFeatures, info[^1].Channels);
         Assert.IsTrue(reductions.All(r => (r & (r - 1)) == 0), "Strides are powers of two.");
 

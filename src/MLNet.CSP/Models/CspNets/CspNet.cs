@@ -53,16 +53,16 @@ public sealed class CspNet : Backbone
     public override void ResetClassifier(int numClasses) => head.Reset(numClasses);
 
     /// <inheritdoc />
-    protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap)
+    private protected override Tensor RunFeatures(Tensor x, FeatureTap? tap)
     {
-        var current = stem.call(x);
-        tap?.Invoke("stem", current);
+        var current = stem.Run(x, tap);
+        tap?.Invoke("stem", current, TapKind.Stage);
         for (int i = 0; i < stages.Count; i++)
         {
             var next = stages[i].call(current);
             current.Dispose();
             current = next;
-            tap?.Invoke($"stages.{i}", current);
+            tap?.Invoke($"stages.{i}", current, TapKind.StageAndLevel);
         }
         return current;
     }

@@ -37,7 +37,10 @@ public sealed class CspStem : nn.Module<Tensor, Tensor>
     public int OutChannels { get; }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Run(x, null);
+
+    /// <summary>Runs the stem, reporting its last convolution's output (before any pool) as a pyramid level, as timm does.</summary>
+    internal Tensor Run(Tensor x, FeatureTap? tap)
     {
         Tensor current = x;
         foreach (var conv in convs)
@@ -46,6 +49,7 @@ public sealed class CspStem : nn.Module<Tensor, Tensor>
             if (!ReferenceEquals(current, x)) current.Dispose();
             current = next;
         }
+        tap?.Invoke($"stem.conv{convs.Count}", current, TapKind.Level);
         if (!maxPool) return current;
         using (current) return Pooling.StemMaxPool(current);
     }

@@ -45,5 +45,5 @@ public sealed class DenseNet : Backbone
     public override void ResetClassifier(int numClasses) => classifier.Reset(numClasses);
 
     /// <inheritdoc />
-    protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap) => features.Run(x, tap);
+    private protected override Tensor RunFeatures(Tensor x, FeatureTap? tap) => features.Run(x, tap);
 }

@@ -56,23 +56,26 @@ internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable
     }
 
     /// <summary>Runs the trunk, reporting stage outputs with torchvision's module paths.</summary>
-    public Tensor Run(Tensor x, Action<string, Tensor>? tap)
+    internal Tensor Run(Tensor x, FeatureTap? tap)
     {
         Tensor current;
         using (var n = foldedStem is null ? NormedStem(x) : foldedStem.Forward(x).relu_())
+        {
+            tap?.Invoke("features.norm0", n, TapKind.Level);
             current = Pooling.StemMaxPool(n);
-        tap?.Invoke("features.pool0", current);
+        }
+        tap?.Invoke("features.pool0", current, TapKind.Stage);
         foreach (var (name, module) in body)
         {
             var next = module.call(current);
             current.Dispose();
             current = next;
-            tap?.Invoke("features." + name, current);
+            tap?.Invoke("features." + name, current, TapKind.StageAndLevel);
         }
         using (current)
         {
             var normed = norm5.call(current);
-            tap?.Invoke("features.norm5", normed);
+            tap?.Invoke("features.norm5", normed, TapKind.StageAndLevel);
             return normed;
         }
     }

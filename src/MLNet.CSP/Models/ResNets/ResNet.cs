@@ -57,21 +57,15 @@ public sealed class ResNet : Backbone, IFoldable
     public override void ResetClassifier(int numClasses) => fc.Reset(numClasses);
 
     /// <inheritdoc />
-    protected override Tensor RunFeatures(Tensor x, Action<string, Tensor>? tap)
+    private protected override Tensor RunFeatures(Tensor x, FeatureTap? tap)
     {
         Tensor current;
-        if (foldedStem is not null)
+        using (var stem = StemActivation(x))
         {
-            using var b = foldedStem.Forward(x).relu_();
-            current = Pooling.StemMaxPool(b);
+            tap?.Invoke("act1", stem, TapKind.Level);
+            current = Pooling.StemMaxPool(stem);
         }
-        else
-        {
-            using var c = conv1.call(x);
-            using var b = bn1.call(c).relu_();
-            current = Pooling.StemMaxPool(b);
-        }
-        tap?.Invoke("maxpool", current);
+        tap?.Invoke("maxpool", current, TapKind.Stage);
         for (int i = 0; i < layers.Count; i++)
         {
             foreach (var block in layers[i])
@@ -80,9 +74,17 @@ public sealed class ResNet : Backbone, IFoldable
                 current.Dispose();
                 current = next;
             }
-            tap?.Invoke($"layer{i + 1}", current);
+            tap?.Invoke($"layer{i + 1}", current, TapKind.StageAndLevel);
         }
         return current;
+    }
+
+    /// <summary>conv1, bn1 (folded on the fast path) and the ReLU: torchvision's <c>act1</c> output at stride 2.</summary>
+    private Tensor StemActivation(Tensor x)
+    {
+        if (foldedStem is not null) return foldedStem.Forward(x).relu_();
+        using var c = conv1.call(x);
+        return bn1.call(c).relu_();
     }
 
     void IFoldable.Fold()
