@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Models;
 using MLNet.CSP.Weights;
@@ -45,14 +46,15 @@ internal static class NetworkPersistence
         return (device.Length == 0 ? null : device, fallback < 0 ? null : fallback == 1);
     }
 
-    /// <summary>Magic, format version, byte length, then a safetensors state dict.</summary>
+    /// <summary>Magic, format version (2), byte length, SHA-256 of the payload, then a safetensors state dict.</summary>
     public static void WriteWeights(BinaryWriter writer, Backbone backbone)
     {
         using var buffer = new MemoryStream();
         Checkpoint.SaveSafetensors(backbone, buffer);
         writer.Write(WeightsMagic);
-        writer.Write(1);
+        writer.Write(2);
         writer.Write(buffer.Length);
+        writer.Write(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
         buffer.Position = 0;
         buffer.CopyTo(writer.BaseStream);
     }
@@ -60,20 +62,29 @@ internal static class NetworkPersistence
     public static void ReadWeights(BinaryReader reader, Backbone backbone)
     {
         const string source = "the model file's " + WeightsStream;
+        byte[] payload;
         try
         {
             if (reader.ReadUInt32() != WeightsMagic) throw new InvalidDataException($"{source} does not start with the MLNet.CSP weights header.");
             int format = reader.ReadInt32();
-            if (format != 1) throw new InvalidDataException($"{source} has weights format {format}; this version reads format 1.");
+            if (format is not (1 or 2)) throw new InvalidDataException($"{source} has weights format {format}; this version reads formats 1 and 2.");
             long length = reader.ReadInt64();
+            byte[]? expectedHash = format >= 2 ? reader.ReadBytes(32) : null;
             long available = reader.BaseStream.Length - reader.BaseStream.Position;
-            if (length != available) throw new InvalidDataException($"{source} is truncated: {available} of {length} weight bytes present.");
+            if (expectedHash is { Length: < 32 } || length > available)
+                throw new InvalidDataException($"{source} is truncated: {Math.Max(0, available)} of {length} weight bytes present.");
+            if (length != available) throw new InvalidDataException($"{source} is damaged: {available} weight bytes where its header says {length}.");
+            payload = reader.ReadBytes((int)length);
+            // Format 1 (MLNet.CSP 1.x) has no checksum; format 2 detects bytes changed after saving (a flipped bit included).
+            if (expectedHash is not null && !SHA256.HashData(payload).AsSpan().SequenceEqual(expectedHash))
+                throw new InvalidDataException($"{source} is damaged: its bytes do not match the SHA-256 checksum written with them.");
         }
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException($"{source} is truncated.", e);
         }
-        var stateDict = Checkpoint.ReadSafetensors(reader.BaseStream, source);
+        using var stream = new MemoryStream(payload, writable: false);
+        var stateDict = Checkpoint.ReadSafetensors(stream, source);
         try
         {
             Checkpoint.Load(backbone, stateDict, source);
