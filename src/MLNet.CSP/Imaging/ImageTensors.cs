@@ -1,5 +1,6 @@
 using MLNet.CSP.Models;
 using Microsoft.ML.Data;
+using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,15 +17,27 @@ public static class ImageTensors
     public static MLImage Decode(ReadOnlySpan<byte> encoded)
     {
         if (encoded.IsEmpty) throw new InvalidDataException("The image bytes are empty.");
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
+            ?? throw new InvalidDataException($"The {encoded.Length} bytes are not a decodable image (no PNG, JPEG, BMP, GIF or WEBP codec recognises them).");
+        // Premultiplied RGBA, the layout ML.NET's own decoder gives MLImage, so both inputs take the same path afterwards.
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var pixels = new byte[info.BytesSize];
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(pixels, System.Runtime.InteropServices.GCHandleType.Pinned);
+        SKCodecResult result;
         try
         {
-            using var stream = new MemoryStream(encoded.ToArray(), writable: false);
-            return MLImage.CreateFromStream(stream);
+            result = codec.GetPixels(info, handle.AddrOfPinnedObject());
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        finally
         {
-            throw new InvalidDataException($"The {encoded.Length} bytes are not a decodable image: {e.Message}", e);
+            handle.Free();
         }
+        if (result is SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput)
+            throw new InvalidDataException($"The {encoded.Length} image bytes are truncated or damaged: the decoder stopped before the end of the image ({result}).");
+        if (result != SKCodecResult.Success)
+            throw new InvalidDataException($"The {encoded.Length} bytes are not a decodable image ({result}).");
+        return MLImage.CreateFromPixels(info.Width, info.Height, MLPixelFormat.Rgba32, pixels);
     }
 
     /// <summary>RGB pixels of an image as a float tensor [3, H, W] in [0, 1].</summary>
@@ -46,8 +59,17 @@ public static class ImageTensors
         pixels.CopyTo(raw.bytes);
         var rgb = raw.narrow(2, 0, 3);
         if (bgr) rgb = rgb.flip(2);
-        // One pass: channel-first float copy, then scale in place.
-        return rgb.permute(2, 0, 1).to_type(ScalarType.Float32).mul_(1f / 255f).MoveToOuterDisposeScope();
+        var result = rgb.permute(2, 0, 1).to_type(ScalarType.Float32);
+        // MLImage pixels are premultiplied by alpha; PIL's convert('RGB'), which timm and torchvision users get, keeps each
+        // pixel's own colour. Divide it back out where the image is not opaque (fully transparent pixels stay black: their
+        // colour is gone in a premultiplied image).
+        var alpha = raw.select(2, 3);
+        if (alpha.lt(255).any().item<bool>())
+        {
+            var a = alpha.to_type(ScalarType.Float32).unsqueeze(0);
+            result = torch.where(a.gt(0), result.mul(255f).div(a.clamp_min(1f)).clamp_max(255f), result);
+        }
+        return result.mul_(1f / 255f).MoveToOuterDisposeScope();
     }
 
     /// <summary>The evaluation transform of one image: [3, ImageSize, ImageSize], normalised.</summary>
