@@ -1,5 +1,6 @@
 using MLNet.CSP.Backend;
 using MLNet.CSP.Models.Layers;
+using MLNet.CSP.Tests.Models;
 using MLNet.CSP.Models;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
@@ -141,10 +142,10 @@ public sealed class TorchBackendTests
         using var use = TorchBackend.UsePath(ConvolutionPath.ChannelsLastGemm);
         var y = Convolutions.Forward(half, w, b, [1, 1], [0, 0], [1, 1], 1);
         var r = nn.functional.conv2d(half.to(ScalarType.Float64), w.to(ScalarType.Float64), b.to(ScalarType.Float64));
-        Assert.IsLessThan(1e-6, ((y.to(ScalarType.Float64) - r).norm() / r.norm()).item<double>());
+        Assert.IsLessThan(1e-6, Compare.TensorRelativeL2(y, r));
         var strided = Convolutions.Forward(half, w, b, [2, 2], [0, 0], [1, 1], 1);
         var rs = nn.functional.conv2d(half.to(ScalarType.Float64), w.to(ScalarType.Float64), b.to(ScalarType.Float64), [2, 2]);
         CollectionAssert.AreEqual(rs.shape, strided.shape);
-        Assert.IsLessThan(1e-6, ((strided.to(ScalarType.Float64) - rs).norm() / rs.norm()).item<double>());
+        Assert.IsLessThan(1e-6, Compare.TensorRelativeL2(strided, rs));
     }
 }

@@ -1,3 +1,6 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace MLNet.CSP.Tests.Models;
 
 /// <summary>Error measures used against the reference.</summary>
@@ -14,5 +17,15 @@ internal static class Compare
             norm += reference[i] * reference[i];
         }
         return Math.Sqrt(diff) / Math.Sqrt(norm);
+    }
+
+    /// <summary>Relative L2 error of two tensors of the same shape, computed in float64 (the norm alone when the reference is zero).</summary>
+    public static double TensorRelativeL2(Tensor ours, Tensor reference)
+    {
+        using var scope = torch.NewDisposeScope();
+        var r = reference.to(ScalarType.Float64);
+        double norm = r.norm().item<double>();
+        double diff = (ours.to(ScalarType.Float64) - r).norm().item<double>();
+        return norm == 0 ? diff : diff / norm;
     }
 }

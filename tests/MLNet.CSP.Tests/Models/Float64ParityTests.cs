@@ -38,9 +38,9 @@ public sealed class Float64ParityTests
             reference.eval();
             using var noGrad = torch.no_grad();
             var expected = reference.forward(x.to(ScalarType.Float64));
-            double plain = RelativeL2(model.forward(x), expected);
+            double plain = Compare.TensorRelativeL2(model.forward(x), expected);
             model.OptimizeForInference();
-            double fast = RelativeL2(model.forward(x), expected);
+            double fast = Compare.TensorRelativeL2(model.forward(x), expected);
             TestContext.WriteLine($"{name} {height}x{width}: plain {plain:E2}, fast path {fast:E2} ({TorchBackend.Status.Path})");
             Assert.IsLessThan(OutputTolerance, plain, $"Plain eval path of {name} at {height}x{width} against float64: {plain:E2}. {TorchBackend.Status}");
             Assert.IsLessThan(OutputTolerance, fast, $"Fast path of {name} at {height}x{width} against float64: {fast:E2}. {TorchBackend.Status}");
@@ -67,9 +67,9 @@ public sealed class Float64ParityTests
             var expected = reference.forward(x.to(ScalarType.Float64));
             (expected * upstream.to(ScalarType.Float64)).sum().backward();
 
-            double output = RelativeL2(y, expected);
+            double output = Compare.TensorRelativeL2(y, expected);
             var errors = model.named_parameters().Zip(reference.parameters())
-                .Select(p => (p.First.name, Error: RelativeL2(p.First.parameter.grad!, p.Second.grad!), Norm: p.Second.grad!.norm().item<double>()))
+                .Select(p => (p.First.name, Error: Compare.TensorRelativeL2(p.First.parameter.grad!, p.Second.grad!), Norm: p.Second.grad!.norm().item<double>()))
                 .ToList();
             double total = Math.Sqrt(model.parameters().Zip(reference.parameters())
                 .Sum(p => (p.First.grad!.to(ScalarType.Float64) - p.Second.grad!).square().sum().item<double>())
@@ -129,7 +129,7 @@ public sealed class Float64ParityTests
             var w64 = layer.Weight.detach().to(ScalarType.Float64).requires_grad_(true);
             var y64 = nn.functional.conv2d(x64, w64, null, layer.Stride, layer.Padding, layer.Dilation, layer.Groups);
             (y64 * upstream.to(ScalarType.Float64)).sum().backward();
-            double e = Math.Max(RelativeL2(y, y64), Math.Max(RelativeL2(x.grad!, x64.grad!), RelativeL2(layer.Weight.grad!, w64.grad!)));
+            double e = Math.Max(Compare.TensorRelativeL2(y, y64), Math.Max(Compare.TensorRelativeL2(x.grad!, x64.grad!), Compare.TensorRelativeL2(layer.Weight.grad!, w64.grad!)));
             worst = Math.Max(worst, e);
             if (!(e <= ConvolutionTolerance))
                 failures.Add($"{layerName} ({layer.InChannels}->{layer.OutChannels}, k{layer.KernelSize}, groups {layer.Groups}, input [{string.Join(", ", input.shape)}], channels-last {input.stride(1) == 1}): {e:E2}");
@@ -155,13 +155,5 @@ public sealed class Float64ParityTests
         using var noGrad = torch.no_grad();
         foreach (var (source, target) in model.StateDict().Zip(reference.StateDict())) target.Value.copy_(source.Value);
         return (model, reference);
-    }
-
-    private static double RelativeL2(Tensor actual, Tensor expected)
-    {
-        using var scope = torch.NewDisposeScope();
-        var e = expected.to(ScalarType.Float64);
-        double norm = e.norm().item<double>();
-        return norm == 0 ? actual.norm().item<double>() : (actual.to(ScalarType.Float64) - e).norm().item<double>() / norm;
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Tests.Build;
 
 namespace MLNet.CSP.Tests.Packaging;
 
@@ -57,7 +57,7 @@ public sealed class PackageConsumerTests
             long bytes = new DirectoryInfo(publish).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
             TestContext.WriteLine($"Self-contained publish: {bytes / 1e6:F0} MB");
 
-            if (SystemNeedsThePatch())
+            if (SystemLibStdCxx.Path is not null && !SystemLibStdCxx.Provides("GLIBCXX_3.4.32"))
             {
                 // Without the fix the app must fail, saying why (the loader's words) and what to do.
                 Dotnet(app, "build", "-c", "Release", "-o", Path.Combine(work, "unpatched"), "-p:CspSkipLibTorchSharpPatch=true");
@@ -73,12 +73,6 @@ public sealed class PackageConsumerTests
             Directory.Delete(work, recursive: true);
             if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
         }
-    }
-
-    private static bool SystemNeedsThePatch()
-    {
-        string? system = new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6" }.FirstOrDefault(File.Exists);
-        return system is not null && !Encoding.ASCII.GetString(File.ReadAllBytes(system)).Contains("GLIBCXX_3.4.32\0", StringComparison.Ordinal);
     }
 
     private static string RepositoryRoot()
