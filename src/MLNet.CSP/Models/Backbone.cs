@@ -27,10 +27,22 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     public abstract int NumFeatures { get; }
 
     /// <summary>Number of classes of the classifier (0: none, <c>forward</c> returns pooled features).</summary>
-    public abstract int NumClasses { get; }
+    public int NumClasses => Classifier.NumClasses;
 
     /// <summary>State-dict key prefix of the classifier parameters (e.g. <c>head.fc.</c>).</summary>
-    public abstract string ClassifierPrefix { get; }
+    public string ClassifierPrefix => classifierPrefix;
+
+    private ClassifierSlot? classifier;
+    private string classifierPrefix = "";
+
+    private ClassifierSlot Classifier => classifier ?? throw new InvalidOperationException($"{Architecture} has not set up its classifier.");
+
+    /// <summary>The network's replaceable classifier and its state-dict prefix; set once by the network's constructor.</summary>
+    private protected void UseClassifier(ClassifierSlot slot, string prefix)
+    {
+        classifier = slot;
+        classifierPrefix = prefix;
+    }
 
     /// <summary>
     /// The state dict in PyTorch's key order (per module: parameters, buffers, then children), the order the
@@ -157,7 +169,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     {
         var pooled = ForwardPooled(features, GlobalPooling.Average);
         if (preLogits || NumClasses == 0) return pooled;
-        using (pooled) return Classify(pooled);
+        using (pooled) return Classifier.Apply(pooled);
     }
 
     /// <summary>
@@ -179,11 +191,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// <summary>The final activation applied to the feature map before pooling (none by default).</summary>
     protected virtual Tensor ActivateFeatures(Tensor features) => features.alias();
 
-    /// <summary>Applies the classifier to pooled features.</summary>
-    protected abstract Tensor Classify(Tensor pooled);
-
-    /// <summary>Replaces the classifier with a freshly initialised one (0 removes it).</summary>
-    public abstract void ResetClassifier(int numClasses);
+    /// <summary>Replaces the classifier with a freshly initialised one (PyTorch's default init, as timm's reset); 0 removes it.</summary>
+    public void ResetClassifier(int numClasses) => Classifier.Reset(numClasses);
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)

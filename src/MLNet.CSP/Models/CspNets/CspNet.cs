@@ -33,24 +33,13 @@ public sealed class CspNet : Backbone
         }
         NumFeatures = channels;
         head = new ClassifierHead(channels, numClasses);
+        UseClassifier(head.Slot, "head.fc.");
         RegisterComponents();
         ReferenceInitialization.Timm(this);
     }
 
     /// <inheritdoc />
     public override int NumFeatures { get; }
-
-    /// <inheritdoc />
-    public override int NumClasses => head.NumClasses;
-
-    /// <inheritdoc />
-    public override string ClassifierPrefix => "head.fc.";
-
-    /// <inheritdoc />
-    protected override Tensor Classify(Tensor pooled) => head.call(pooled);
-
-    /// <inheritdoc />
-    public override void ResetClassifier(int numClasses) => head.Reset(numClasses);
 
     /// <inheritdoc />
     private protected override Tensor RunFeatures(Tensor x, FeatureTap? tap)

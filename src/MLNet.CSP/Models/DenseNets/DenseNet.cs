@@ -12,7 +12,6 @@ namespace MLNet.CSP.Models.DenseNets;
 public sealed class DenseNet : Backbone
 {
     private readonly DenseNetFeatures features;
-    private readonly ClassifierSlot classifier;
 
     /// <summary>Builds the network described by <paramref name="config"/>, as a CSPDenseNet when <paramref name="csp"/> is given.</summary>
     public DenseNet(string name, DenseNetConfig config, int numClasses, CspDenseNetConfig? csp = null) : base(name, config.Pretrained)
@@ -21,8 +20,9 @@ public sealed class DenseNet : Backbone
         features = new DenseNetFeatures(config, csp);
         register_module("features", features);
         NumFeatures = features.OutChannels;
-        classifier = new ClassifierSlot(this, "classifier", NumFeatures);
+        var classifier = new ClassifierSlot(this, "classifier", NumFeatures);
         classifier.Reset(numClasses);
+        UseClassifier(classifier, "classifier.");
         ReferenceInitialization.TorchvisionDenseNet(this);
     }
 
@@ -30,19 +30,7 @@ public sealed class DenseNet : Backbone
     public override int NumFeatures { get; }
 
     /// <inheritdoc />
-    public override int NumClasses => classifier.NumClasses;
-
-    /// <inheritdoc />
-    public override string ClassifierPrefix => "classifier.";
-
-    /// <inheritdoc />
-    protected override Tensor Classify(Tensor pooled) => classifier.Apply(pooled);
-
-    /// <inheritdoc />
     protected override Tensor ActivateFeatures(Tensor features) => features.relu();
-
-    /// <inheritdoc />
-    public override void ResetClassifier(int numClasses) => classifier.Reset(numClasses);
 
     /// <inheritdoc />
     private protected override Tensor RunFeatures(Tensor x, FeatureTap? tap) => features.Run(x, tap);

@@ -8,6 +8,9 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
 {
     private readonly ClassifierSlot fc;
 
+    /// <summary>The classifier slot (<c>fc</c> inside this head), which the network resets and applies.</summary>
+    internal ClassifierSlot Slot => fc;
+
     /// <summary>Creates the head; <paramref name="numClasses"/> 0 means no classifier (pooled features out).</summary>
     public ClassifierHead(int inFeatures, int numClasses) : base(nameof(ClassifierHead))
     {

@@ -12,7 +12,6 @@ public sealed class ResNet : Backbone, IFoldable
     private readonly Conv2dLayer conv1;
     private readonly BatchNorm2d bn1;
     private readonly List<TorchSharp.Modules.ModuleList<ResNetBottleneck>> layers = [];
-    private readonly ClassifierSlot fc;
     private FoldedConv? foldedStem;
 
     /// <summary>Builds the network described by <paramref name="config"/>.</summary>
@@ -36,25 +35,14 @@ public sealed class ResNet : Backbone, IFoldable
             layers.Add(layer);
         }
         NumFeatures = channels;
-        fc = new ClassifierSlot(this, "fc", channels);
+        var fc = new ClassifierSlot(this, "fc", channels);
         fc.Reset(numClasses);
+        UseClassifier(fc, "fc.");
         ReferenceInitialization.TorchvisionResNet(this);
     }
 
     /// <inheritdoc />
     public override int NumFeatures { get; }
-
-    /// <inheritdoc />
-    public override int NumClasses => fc.NumClasses;
-
-    /// <inheritdoc />
-    public override string ClassifierPrefix => "fc.";
-
-    /// <inheritdoc />
-    protected override Tensor Classify(Tensor pooled) => fc.Apply(pooled);
-
-    /// <inheritdoc />
-    public override void ResetClassifier(int numClasses) => fc.Reset(numClasses);
 
     /// <inheritdoc />
     private protected override Tensor RunFeatures(Tensor x, FeatureTap? tap)
