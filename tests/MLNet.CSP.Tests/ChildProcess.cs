@@ -4,7 +4,7 @@ using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace MLNet.CSP.Tests;
 
-/// <summary>Runs a program built beside the tests (path recorded at build time) in a separate process.</summary>
+/// <summary>Runs programs in separate processes: apps built beside the tests (path recorded at build time) or any command.</summary>
 internal static class ChildProcess
 {
     /// <summary>Runs the app recorded under <paramref name="pathKey"/> with <paramref name="args"/>; fails the test on a non-zero exit.</summary>
@@ -12,14 +12,23 @@ internal static class ChildProcess
     {
         string app = typeof(ChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == pathKey).Value!;
         Assert.IsTrue(File.Exists(app), $"{pathKey}: not built at {app}");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(app);
+        var (exitCode, output) = Execute("dotnet", [app, .. args]);
+        Assert.AreEqual(0, exitCode, $"'{Path.GetFileName(app)} {string.Join(" ", args)}' failed:\n{output}");
+        return output;
+    }
+
+    /// <summary>Runs <paramref name="file"/> and returns its exit code and its standard output followed by its standard error.</summary>
+    public static (int ExitCode, string Output) Execute(string file, IEnumerable<string> args, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
         foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         string stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"'{Path.GetFileName(app)} {string.Join(" ", args)}' failed:\n{stdout}\n{stderr.Result}");
-        return stdout;
+        return (process.ExitCode, stdout + stderr.Result);
     }
 }

@@ -26,8 +26,8 @@ internal static class Convolutions
         if (path == ConvolutionPath.NoOneDnn)
             return nn.functional.conv2d(x, weight, bias, stride, padding, dilation, groups);
         // Channels-last input and weight: oneDNN then takes its NHWC kernels, which the self-check proved right.
-        using var input = IsChannelsLast(x) ? null : MemoryLayout.ToChannelsLast(x);
-        using var w = IsChannelsLast(weight) ? null : MemoryLayout.ToChannelsLast(weight);
+        using var input = MemoryLayout.IsChannelsLast(x) ? null : MemoryLayout.ToChannelsLast(x);
+        using var w = MemoryLayout.IsChannelsLast(weight) ? null : MemoryLayout.ToChannelsLast(weight);
         return nn.functional.conv2d(input ?? x, w ?? weight, bias, stride, padding, dilation, groups);
     }
 
@@ -39,7 +39,7 @@ internal static class Convolutions
         long n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3], outputs = weight.shape[0];
         var matrix = weight.reshape(outputs, c);
         Tensor result;
-        if (input.stride(1) == 1)
+        if (input.stride(1) == 1) // channels innermost: pixels are rows of the product
         {
             var rows = input.permute(0, 2, 3, 1).reshape(-1, c); // a view with a row stride where the pixels allow it
             var y = bias is null ? rows.mm(matrix.t()) : torch.addmm(bias, rows, matrix.t(), 1, 1);
@@ -53,7 +53,4 @@ internal static class Convolutions
         }
         return result.MoveToOuterDisposeScope();
     }
-
-    /// <summary>Channels are the innermost dimension (an NHWC layout, possibly a channel slice of a wider one).</summary>
-    private static bool IsChannelsLast(Tensor x) => x.dim() == 4 && x.stride(1) == 1 && x.shape[1] > 1 && x.stride(3) >= x.shape[1];
 }

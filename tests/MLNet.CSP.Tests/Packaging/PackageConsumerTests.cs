@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Tests.Build;
 
@@ -90,17 +89,10 @@ public sealed class PackageConsumerTests
 
     private (int ExitCode, string Output) Run(string file, string directory, string? nugetPackages, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        if (nugetPackages is not null) start.Environment["NUGET_PACKAGES"] = nugetPackages;
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        string output = stdout + stderr.Result;
-        TestContext.WriteLine($"$ {Path.GetFileName(file)} {string.Join(" ", args)} -> {process.ExitCode}");
-        return (process.ExitCode, output);
+        var environment = new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
+        if (nugetPackages is not null) environment["NUGET_PACKAGES"] = nugetPackages;
+        var result = ChildProcess.Execute(file, args, directory, environment);
+        TestContext.WriteLine($"$ {Path.GetFileName(file)} {string.Join(" ", args)} -> {result.ExitCode}");
+        return result;
     }
 }

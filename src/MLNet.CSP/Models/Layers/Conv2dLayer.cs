@@ -16,7 +16,11 @@ public sealed class Conv2dLayer : nn.Module<Tensor, Tensor>
     private readonly long[] padding;
     private static readonly long[] NoDilation = [1, 1];
 
-    /// <summary>Creates the layer with PyTorch's default initialisation (the networks apply their reference's own afterwards).</summary>
+    /// <summary>
+    /// Creates the layer with PyTorch's default initialisation, as <c>nn.Conv2d</c> does before timm or torchvision re-initialise
+    /// it: the networks apply their reference's own init afterwards, and drawing these numbers first keeps a seeded network
+    /// equal to PyTorch's (the random-init scales match shared/ANCHORS.md to the printed digits).
+    /// </summary>
     public Conv2dLayer(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int groups = 1) : base(nameof(Conv2dLayer))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);

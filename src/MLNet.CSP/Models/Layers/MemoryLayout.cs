@@ -15,4 +15,7 @@ internal static class MemoryLayout
         using var nhwc = permuted.contiguous();
         return nhwc.permute(0, 3, 1, 2);
     }
+
+    /// <summary>Channels are the innermost dimension (an NHWC layout, possibly a channel slice of a wider one).</summary>
+    public static bool IsChannelsLast(Tensor x) => x.dim() == 4 && x.stride(1) == 1 && x.shape[1] > 1 && x.stride(3) >= x.shape[1];
 }
