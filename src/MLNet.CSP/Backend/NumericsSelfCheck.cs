@@ -1,7 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Backend;
 
 /// <summary>

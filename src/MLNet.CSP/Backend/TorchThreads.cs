@@ -1,5 +1,3 @@
-using TorchSharp;
-
 namespace MLNet.CSP.Backend;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using MLNet.CSP.Models;
-using Microsoft.ML.Data;
 using SkiaSharp;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Imaging;
 

@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Imaging;
 
 /// <summary>Training-time augmentations on single images [3, H, W] (float, [0, 1]); randomness from the caller's <see cref="Random"/>.</summary>

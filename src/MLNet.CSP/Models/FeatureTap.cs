@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models;
 
 /// <summary>What a reported module output is: a stage of the reference (the names its hooks use) and/or a pyramid level.</summary>

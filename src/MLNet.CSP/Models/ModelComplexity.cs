@@ -1,8 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-using Linear = TorchSharp.Modules.Linear;
-
 namespace MLNet.CSP.Models;
 
 /// <summary>Size and cost of a network for one image.</summary>

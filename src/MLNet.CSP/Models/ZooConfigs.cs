@@ -1,6 +1,5 @@
 using MLNet.CSP.Models.CspNets;
 using MLNet.CSP.Models.DenseNets;
-using MLNet.CSP.Models.Layers;
 using MLNet.CSP.Models.ResNets;
 
 namespace MLNet.CSP.Models;

@@ -1,10 +1,6 @@
 using MLNet.CSP.Backend;
 using MLNet.CSP.Imaging;
-using MLNet.CSP.Models;
 using MLNet.CSP.Weights;
-using Microsoft.ML.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Pipelines;
 

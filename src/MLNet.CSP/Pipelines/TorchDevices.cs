@@ -1,7 +1,4 @@
 using MLNet.CSP.Pipelines.Internal;
-using Microsoft.ML.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Pipelines;
 

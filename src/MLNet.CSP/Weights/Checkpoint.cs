@@ -1,8 +1,5 @@
 using System.Collections;
-using MLNet.CSP.Models;
 using TorchSharp.PyBridge;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Weights;
 

@@ -1,7 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>Builds the residual blocks of a stage.</summary>

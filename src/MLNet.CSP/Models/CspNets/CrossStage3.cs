@@ -1,8 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-using ModuleList = TorchSharp.Modules.ModuleList<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>>;
-
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using MLNet.CSP.Models.Layers;
-
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using MLNet.CSP.Models;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>The CSP family network (timm <c>CspNet</c>): <c>stem</c>, <c>stages.N</c>, <c>head.fc</c>.</summary>

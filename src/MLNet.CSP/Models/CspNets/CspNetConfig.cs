@@ -1,6 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using MLNet.CSP.Models;
-
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>A CSP-family variant (timm <c>CspModelCfg</c>): stem, stages, activation and pretrained config.</summary>

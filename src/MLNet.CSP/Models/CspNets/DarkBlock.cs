@@ -1,7 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>DarkNet residual block (timm <c>DarkBlock</c>): 1x1, 3x3, residual add, no activation after the add.</summary>

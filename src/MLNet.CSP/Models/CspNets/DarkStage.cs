@@ -1,8 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-using ModuleList = TorchSharp.Modules.ModuleList<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>>;
-
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>Plain DarkNet stage (timm <c>DarkStage</c>): strided 3x3 <c>conv_down</c>, then the blocks.</summary>

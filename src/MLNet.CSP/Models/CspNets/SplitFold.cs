@@ -1,6 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using MLNet.CSP.Models;
-
 namespace MLNet.CSP.Models.DenseNets;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
-
 namespace MLNet.CSP.Models.DenseNets;
 
 /// <summary>
@@ -42,16 +37,8 @@ public sealed class DenseLayer : nn.Module<Tensor, Tensor>, IFoldable
         return conv2.call(f);
     }
 
-    void IFoldable.Fold()
-    {
-        Unfold();
-        folded = new FoldedConv(conv1, norm2);
-    }
+    void IFoldable.Fold() => FoldedConv.Replace(ref folded, conv1, norm2);
 
     /// <inheritdoc cref="IFoldable.Unfold" />
-    public void Unfold()
-    {
-        folded?.Dispose();
-        folded = null;
-    }
+    public void Unfold() => FoldedConv.Replace(ref folded, null, null);
 }

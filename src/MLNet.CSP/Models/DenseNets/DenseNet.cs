@@ -1,8 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using MLNet.CSP.Models;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models.DenseNets;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using MLNet.CSP.Models;
-
 namespace MLNet.CSP.Models.DenseNets;
 
 /// <summary>A torchvision DenseNet variant.</summary>

@@ -1,8 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
-
 namespace MLNet.CSP.Models.DenseNets;
 
 /// <summary>
@@ -88,15 +83,8 @@ internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable
 
     public override Tensor forward(Tensor x) => Run(x, null);
 
-    void IFoldable.Fold()
-    {
-        Unfold();
-        foldedStem = new FoldedConv(conv0, norm0);
-    }
+    void IFoldable.Fold() => FoldedConv.Replace(ref foldedStem, conv0, norm0);
 
-    public void Unfold()
-    {
-        foldedStem?.Dispose();
-        foldedStem = null;
-    }
+    /// <inheritdoc cref="IFoldable.Unfold" />
+    public void Unfold() => FoldedConv.Replace(ref foldedStem, null, null);
 }

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models.Layers;
 
 /// <summary>Applies an <see cref="ActivationKind"/> to a tensor.</summary>

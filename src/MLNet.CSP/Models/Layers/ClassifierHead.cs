@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models.Layers;
 
 /// <summary>The linear classifier (<c>fc</c>) of timm's <c>ClassifierHead</c>; pooling is done by <see cref="Backbone"/>.</summary>

@@ -1,7 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-using Linear = TorchSharp.Modules.Linear;
-
 namespace MLNet.CSP.Models.Layers;
 
 /// <summary>

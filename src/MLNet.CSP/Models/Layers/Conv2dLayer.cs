@@ -1,7 +1,5 @@
 using MLNet.CSP.Backend;
 using TorchSharp.Modules;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Models.Layers;
 

@@ -1,7 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
-
 namespace MLNet.CSP.Models.Layers;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using MLNet.CSP.Backend;
-using TorchSharp;
-using static TorchSharp.torch;
-using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 
 namespace MLNet.CSP.Models.Layers;
 
@@ -42,6 +39,13 @@ internal sealed class FoldedConv : IDisposable
         padding = conv.Padding;
         dilation = conv.Dilation;
         groups = conv.Groups;
+    }
+
+    /// <summary>Disposes what <paramref name="slot"/> holds and, given a convolution and its BatchNorm, folds them into it.</summary>
+    public static void Replace(ref FoldedConv? slot, Conv2dLayer? conv, BatchNorm2d? bn)
+    {
+        slot?.Dispose();
+        slot = conv is null || bn is null ? null : new FoldedConv(conv, bn);
     }
 
     /// <summary>The convolution restricted to output channels [start, start + count) (an ungrouped conv).</summary>

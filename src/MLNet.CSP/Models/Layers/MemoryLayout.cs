@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models.Layers;
 
 /// <summary>Memory-format helpers (TorchSharp has no <c>memory_format</c> argument on <c>contiguous</c>).</summary>

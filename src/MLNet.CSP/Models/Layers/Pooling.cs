@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Models.Layers;
 
 /// <summary>Parameter-free pooling helpers.</summary>

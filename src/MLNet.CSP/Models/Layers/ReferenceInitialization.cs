@@ -1,8 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
-using Linear = TorchSharp.Modules.Linear;
-
 namespace MLNet.CSP.Models.Layers;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using MLNet.CSP.Models;
-using TorchSharp;
-using static TorchSharp.torch;
-using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
-
 namespace MLNet.CSP.Models.ResNets;
 
 /// <summary>torchvision ResNet / ResNeXt with bottleneck blocks: <c>conv1</c>, <c>bn1</c>, <c>layer1..4</c>, <c>fc</c>.</summary>
@@ -75,16 +69,8 @@ public sealed class ResNet : Backbone, IFoldable
         return bn1.call(c).relu_();
     }
 
-    void IFoldable.Fold()
-    {
-        Unfold();
-        foldedStem = new FoldedConv(conv1, bn1);
-    }
+    void IFoldable.Fold() => FoldedConv.Replace(ref foldedStem, conv1, bn1);
 
     /// <inheritdoc cref="IFoldable.Unfold" />
-    public void Unfold()
-    {
-        foldedStem?.Dispose();
-        foldedStem = null;
-    }
+    public void Unfold() => FoldedConv.Replace(ref foldedStem, null, null);
 }

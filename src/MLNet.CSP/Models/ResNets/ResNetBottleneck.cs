@@ -1,8 +1,3 @@
-using MLNet.CSP.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
-
 namespace MLNet.CSP.Models.ResNets;
 
 /// <summary>torchvision ResNet v1.5 bottleneck (stride on the 3x3): keys <c>conv1..3</c>, <c>bn1..3</c>, <c>downsample.0/1</c>.</summary>

@@ -1,5 +1,3 @@
-using MLNet.CSP.Models;
-
 namespace MLNet.CSP.Models.ResNets;
 
 /// <summary>A torchvision ResNet/ResNeXt variant (bottleneck blocks).</summary>

@@ -1,6 +1,4 @@
-using MLNet.CSP.Models;
 using MLNet.CSP.Pipelines.Training;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Pipelines.Classification;
 

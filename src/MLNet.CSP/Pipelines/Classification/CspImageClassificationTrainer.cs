@@ -1,14 +1,9 @@
 using MLNet.CSP.Backend;
 using MLNet.CSP.Imaging;
-using MLNet.CSP.Models;
 using MLNet.CSP.Pipelines.Data;
 using MLNet.CSP.Pipelines.Internal;
 using MLNet.CSP.Pipelines.Training;
 using MLNet.CSP.Weights;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
-using Microsoft.ML;
-using TorchSharp;
 
 namespace MLNet.CSP.Pipelines.Classification;
 

@@ -1,6 +1,3 @@
-using Microsoft.ML.Data;
-using Microsoft.ML;
-
 namespace MLNet.CSP.Pipelines.Classification;
 
 /// <summary>The label's key names (its <c>KeyValues</c> annotation, when text), kept so predictions map back to names.</summary>

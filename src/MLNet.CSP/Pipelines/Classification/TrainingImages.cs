@@ -1,10 +1,6 @@
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Data;
 using MLNet.CSP.Pipelines.Training;
-using Microsoft.ML.Data;
-using Microsoft.ML;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Pipelines.Classification;
 

@@ -1,6 +1,3 @@
-using Microsoft.ML.Data;
-using Microsoft.ML;
-
 namespace MLNet.CSP.Pipelines.Data;
 
 /// <summary>The values a transform computed for the current row (its network outputs, concatenated).</summary>

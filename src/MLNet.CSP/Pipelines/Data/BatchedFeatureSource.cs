@@ -1,8 +1,4 @@
 using MLNet.CSP.Imaging;
-using Microsoft.ML.Data;
-using Microsoft.ML;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Pipelines.Data;
 

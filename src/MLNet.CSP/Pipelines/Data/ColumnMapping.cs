@@ -1,6 +1,3 @@
-using Microsoft.ML.Data;
-using Microsoft.ML;
-
 namespace MLNet.CSP.Pipelines.Data;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using MLNet.CSP.Imaging;
-using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using Microsoft.ML;
 
 namespace MLNet.CSP.Pipelines.Data;
 

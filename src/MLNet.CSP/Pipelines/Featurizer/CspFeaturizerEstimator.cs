@@ -3,10 +3,6 @@ using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Data;
 using MLNet.CSP.Pipelines.Internal;
 using MLNet.CSP.Weights;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
-using Microsoft.ML;
-using TorchSharp;
 
 namespace MLNet.CSP.Pipelines.Featurizer;
 

@@ -1,5 +1,3 @@
-using MLNet.CSP.Models;
-
 namespace MLNet.CSP.Pipelines.Featurizer;
 
 /// <summary>Options of <c>mlContext.Transforms.CspFeaturize</c> (the shared network settings are on <see cref="CspNetworkOptions"/>).</summary>

@@ -1,8 +1,5 @@
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Data;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
-using Microsoft.ML;
 
 namespace MLNet.CSP.Pipelines.Featurizer;
 

@@ -1,7 +1,4 @@
-using MLNet.CSP.Models;
 using MLNet.CSP.Pipelines.Internal;
-using Microsoft.ML.Runtime;
-using Microsoft.ML;
 
 namespace MLNet.CSP.Pipelines.Featurizer;
 

@@ -1,7 +1,3 @@
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
-using Microsoft.ML;
-
 namespace MLNet.CSP.Pipelines.Internal;
 
 /// <summary>

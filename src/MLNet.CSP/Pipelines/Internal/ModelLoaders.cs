@@ -1,8 +1,6 @@
 using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Pipelines.Featurizer;
 using MLNet.CSP.Pipelines.Internal;
-using Microsoft.ML.Runtime;
-using Microsoft.ML;
 
 // ML.NET records this assembly's name in every saved model and registers it on load, so these loaders are found
 // in a fresh process without any registration call.

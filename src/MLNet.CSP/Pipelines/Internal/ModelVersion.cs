@@ -1,5 +1,3 @@
-using Microsoft.ML;
-
 namespace MLNet.CSP.Pipelines.Internal;
 
 /// <summary>Version header of a saved model entry (wraps ML.NET's internal <c>VersionInfo</c>).</summary>

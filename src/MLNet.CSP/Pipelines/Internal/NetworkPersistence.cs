@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using MLNet.CSP.Imaging;
-using MLNet.CSP.Models;
 using MLNet.CSP.Weights;
 
 namespace MLNet.CSP.Pipelines.Internal;

@@ -1,5 +1,4 @@
 using MLNet.CSP.Pipelines.Classification;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Pipelines.Training;
 

@@ -1,6 +1,3 @@
-using MLNet.CSP.Models;
-using static TorchSharp.torch;
-
 namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>

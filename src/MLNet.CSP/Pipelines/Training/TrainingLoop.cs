@@ -1,11 +1,7 @@
 using MLNet.CSP.Backend;
-using MLNet.CSP.Models;
 using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Weights;
-using Microsoft.ML.Runtime;
 using TorchSharp.Modules;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.CSP.Pipelines.Training;
 
