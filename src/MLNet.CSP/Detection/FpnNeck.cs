@@ -1,0 +1,44 @@
+namespace MLNet.CSP.Detection;
+
+/// <summary>
+/// YOLOv3's feature pyramid, the ablation baseline: five convolutions on the top level, then twice a 1x1 reduction,
+/// nearest upsampling, concatenation with the backbone level below and five convolutions. Top-down only.
+/// </summary>
+public sealed class FpnNeck : DetectionNeck
+{
+    private readonly TorchSharp.Modules.Sequential top;
+    private readonly ModuleList reduce;
+    private readonly ModuleList merge;
+    private readonly int[] widths;
+
+    /// <summary>Builds the neck for backbone levels at strides 4/8/16/32 with these channels.</summary>
+    public FpnNeck(IReadOnlyList<int> inChannels, ActivationKind activation = ActivationKind.LeakyReLU) : base(nameof(FpnNeck), inChannels)
+    {
+        widths = [.. inChannels.Skip(1).Select(ScaleWidth)];
+        int w3 = widths[0], w4 = widths[1], w5 = widths[2];
+        top = ConvStack.Create(inChannels[3], w5, 5, activation);
+        reduce = new ModuleList(new ConvNormAct(w5, w4, 1, activation: activation), new ConvNormAct(w4, w3, 1, activation: activation));
+        merge = new ModuleList(ConvStack.Create(w4 + inChannels[2], w4, 5, activation), ConvStack.Create(w3 + inChannels[1], w3, 5, activation));
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<int> OutChannels => widths;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<Tensor> forward(IReadOnlyList<Tensor> levels)
+    {
+        CheckLevels(levels);
+        using var scope = torch.NewDisposeScope();
+        var o5 = top.call(levels[3]);
+        var o4 = Merge(0, o5, levels[2]);
+        var o3 = Merge(1, o4, levels[1]);
+        return [o3.MoveToOuterDisposeScope(), o4.MoveToOuterDisposeScope(), o5.MoveToOuterDisposeScope()];
+    }
+
+    private Tensor Merge(int step, Tensor upper, Tensor level)
+    {
+        var up = UpsampleTo(reduce[step].call(upper), level);
+        return merge[step].call(torch.cat([up, level], 1));
+    }
+}
