@@ -16,10 +16,14 @@ public abstract class DetectionNeck : nn.Module<IReadOnlyList<Tensor>, IReadOnly
         ArgumentNullException.ThrowIfNull(inChannels);
         if (inChannels.Count != InputStrides.Count || inChannels.Any(c => c < 1))
             throw new ArgumentException($"A neck needs the channels of {InputStrides.Count} backbone levels (strides 4/8/16/32); got [{string.Join(", ", inChannels)}].", nameof(inChannels));
+        Widths = [.. inChannels.Skip(1).Select(ScaleWidth)];
     }
 
-    /// <summary>Channels of each returned map (strides 8, 16, 32).</summary>
-    public abstract IReadOnlyList<int> OutChannels { get; }
+    /// <summary>Channels of each returned map (strides 8, 16, 32): half the backbone level's, 32 to 512.</summary>
+    public IReadOnlyList<int> OutChannels => Widths;
+
+    /// <summary>The widths of the three output scales.</summary>
+    private protected int[] Widths { get; }
 
     /// <summary>Creates the neck of the given kind for a backbone whose levels at strides 4/8/16/32 have these channels.</summary>
     public static DetectionNeck Create(NeckKind kind, IReadOnlyList<int> inChannels, ActivationKind activation = ActivationKind.LeakyReLU) => kind switch

@@ -14,35 +14,30 @@ public sealed class EfmNeck : DetectionNeck
     private readonly ModuleList lower;
     private readonly ModuleList upper;
     private readonly ModuleList fuse;
-    private readonly int[] widths;
 
     /// <summary>Builds the neck for backbone levels at strides 4/8/16/32 with these channels.</summary>
     public EfmNeck(IReadOnlyList<int> inChannels, ActivationKind activation = ActivationKind.LeakyReLU) : base(nameof(EfmNeck), inChannels)
     {
-        widths = [.. inChannels.Skip(1).Select(ScaleWidth)];
         own = new ModuleList();
         lower = new ModuleList();
         upper = new ModuleList();
         fuse = new ModuleList();
-        for (int s = 0; s < widths.Length; s++)
+        for (int s = 0; s < Widths.Length; s++)
         {
-            own.append(new ConvNormAct(inChannels[s + 1], widths[s], 1, activation: ActivationKind.None));
-            lower.append(new ConvNormAct(inChannels[s], widths[s], 3, stride: 2, activation: ActivationKind.None));
-            if (s + 2 < inChannels.Count) upper.append(new ConvNormAct(inChannels[s + 2], widths[s], 1, activation: ActivationKind.None));
-            fuse.append(new ConvNormAct(widths[s], widths[s], 3, activation: activation));
+            own.append(new ConvNormAct(inChannels[s + 1], Widths[s], 1, activation: ActivationKind.None));
+            lower.append(new ConvNormAct(inChannels[s], Widths[s], 3, stride: 2, activation: ActivationKind.None));
+            if (s + 2 < inChannels.Count) upper.append(new ConvNormAct(inChannels[s + 2], Widths[s], 1, activation: ActivationKind.None));
+            fuse.append(new ConvNormAct(Widths[s], Widths[s], 3, activation: activation));
         }
         RegisterComponents();
     }
 
     /// <inheritdoc />
-    public override IReadOnlyList<int> OutChannels => widths;
-
-    /// <inheritdoc />
     public override IReadOnlyList<Tensor> forward(IReadOnlyList<Tensor> levels)
     {
         CheckLevels(levels);
-        var outputs = new List<Tensor>(widths.Length);
-        for (int s = 0; s < widths.Length; s++)
+        var outputs = new List<Tensor>(Widths.Length);
+        for (int s = 0; s < Widths.Length; s++)
         {
             var pieces = new List<Tensor>(3);
             try

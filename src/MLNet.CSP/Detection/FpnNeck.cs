@@ -9,21 +9,16 @@ public sealed class FpnNeck : DetectionNeck
     private readonly TorchSharp.Modules.Sequential top;
     private readonly ModuleList reduce;
     private readonly ModuleList merge;
-    private readonly int[] widths;
 
     /// <summary>Builds the neck for backbone levels at strides 4/8/16/32 with these channels.</summary>
     public FpnNeck(IReadOnlyList<int> inChannels, ActivationKind activation = ActivationKind.LeakyReLU) : base(nameof(FpnNeck), inChannels)
     {
-        widths = [.. inChannels.Skip(1).Select(ScaleWidth)];
-        int w3 = widths[0], w4 = widths[1], w5 = widths[2];
+        int w3 = Widths[0], w4 = Widths[1], w5 = Widths[2];
         top = ConvStack.Create(inChannels[3], w5, 5, activation);
         reduce = new ModuleList(new ConvNormAct(w5, w4, 1, activation: activation), new ConvNormAct(w4, w3, 1, activation: activation));
         merge = new ModuleList(ConvStack.Create(w4 + inChannels[2], w4, 5, activation), ConvStack.Create(w3 + inChannels[1], w3, 5, activation));
         RegisterComponents();
     }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<int> OutChannels => widths;
 
     /// <inheritdoc />
     public override IReadOnlyList<Tensor> forward(IReadOnlyList<Tensor> levels)

@@ -16,13 +16,11 @@ public sealed class PanetSppNeck : DetectionNeck
     private readonly ModuleList top_down;
     private readonly ModuleList downsample;
     private readonly ModuleList bottom_up;
-    private readonly int[] widths;
 
     /// <summary>Builds the neck for backbone levels at strides 4/8/16/32 with these channels.</summary>
     public PanetSppNeck(IReadOnlyList<int> inChannels, ActivationKind activation = ActivationKind.LeakyReLU) : base(nameof(PanetSppNeck), inChannels)
     {
-        widths = [.. inChannels.Skip(1).Select(ScaleWidth)];
-        int w3 = widths[0], w4 = widths[1], w5 = widths[2];
+        int w3 = Widths[0], w4 = Widths[1], w5 = Widths[2];
         top_pre = ConvStack.Create(inChannels[3], w5, 3, activation);
         top_post = ConvStack.Create(4 * w5, w5, 3, activation);
         reduce = new ModuleList(new ConvNormAct(w5, w4, 1, activation: activation), new ConvNormAct(w4, w3, 1, activation: activation));
@@ -32,9 +30,6 @@ public sealed class PanetSppNeck : DetectionNeck
         bottom_up = new ModuleList(ConvStack.Create(2 * w4, w4, 5, activation), ConvStack.Create(2 * w5, w5, 5, activation));
         RegisterComponents();
     }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<int> OutChannels => widths;
 
     /// <inheritdoc />
     public override IReadOnlyList<Tensor> forward(IReadOnlyList<Tensor> levels)
