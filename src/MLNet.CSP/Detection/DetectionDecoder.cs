@@ -62,6 +62,11 @@ public sealed class DetectionDecoder
         {
             var flatScores = allScores[b].reshape(-1);
             var above = (flatScores >= ScoreThreshold).nonzero().view(-1);
+            if (above.shape[0] == 0)
+            {
+                results.Add([]);
+                continue;
+            }
             if (above.shape[0] > MaxCandidates)
             {
                 var top = flatScores.index_select(0, above).topk(MaxCandidates).indexes;

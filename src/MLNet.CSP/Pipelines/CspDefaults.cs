@@ -67,4 +67,34 @@ public static class CspDefaults
 
     /// <summary>What early stopping watches on the validation set.</summary>
     public const CspEarlyStoppingMetric EarlyStoppingMetric = CspEarlyStoppingMetric.Accuracy;
+
+    /// <summary>Detector backbone: the smallest CSP network that trains in minutes on two cores.</summary>
+    public const string DetectorArchitecture = "cs3darknet_s";
+
+    /// <summary>Detector input size (square, letterboxed; a multiple of 32).</summary>
+    public const int DetectorImageSize = 416;
+
+    /// <summary>Detector images per optimisation step.</summary>
+    public const int DetectorBatchSize = 16;
+
+    /// <summary>Detector peak learning rate (AdamW).</summary>
+    public const double DetectorLearningRate = 1e-3;
+
+    /// <summary>Detector weight decay (decoupled).</summary>
+    public const double DetectorWeightDecay = 5e-4;
+
+    /// <summary>Input column of the ground-truth boxes (x0, y0, x1, y1 per box, original pixels).</summary>
+    public const string BoundingBoxColumnName = "BoundingBoxes";
+
+    /// <summary>Output column of the detected boxes.</summary>
+    public const string PredictedBoundingBoxColumnName = "PredictedBoundingBoxes";
+
+    /// <summary>Lowest score a detection is reported with.</summary>
+    public const float DetectionScoreThreshold = 0.25f;
+
+    /// <summary>NMS IoU threshold.</summary>
+    public const float DetectionIouThreshold = 0.45f;
+
+    /// <summary>Most detections reported per image.</summary>
+    public const int MaxDetections = 100;
 }

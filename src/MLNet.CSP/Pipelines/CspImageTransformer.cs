@@ -44,12 +44,14 @@ public abstract class CspImageTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new AppendingDataView(input, CreateMapping(input.Schema), Network.Preprocessing, BatchSize, Compute);
+        return new AppendingDataView(input, CreateMapping(input.Schema), BatchSize, Computation());
     }
 
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        new AppendingRowMapper(CreateMapping(inputSchema), Network.Preprocessing, Compute);
+        new AppendingRowMapper(CreateMapping(inputSchema), Computation());
+
+    private RowComputation Computation() => new(image => ImageTensors.Preprocess(image, Network.Preprocessing), (images, _, destination) => Compute(images, destination));
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => Save(ctx);
 

@@ -63,11 +63,12 @@ public sealed class DetectorTests
     public void EachBoxTrainsTheCellAndAnchorThatFitIt()
     {
         var anchors = AnchorBoxes.CocoFor(416);
-        // A box the exact size of anchor 4 (62 x 45, the middle of stride 16), centred at (200, 120): cell (12, 7).
-        var box = new LabeledBox(new BoundingBox(200 - 31, 120 - 22.5f, 200 + 31, 120 + 22.5f), 1);
+        // A box the exact size of anchor 4 (62 x 45, the middle of stride 16), centred at (205, 118): cell (12, 7), off the
+        // cell's centre so that the untrained (all-zero) prediction there is not already exact.
+        var box = new LabeledBox(new BoundingBox(205 - 31, 118 - 22.5f, 205 + 31, 118 + 22.5f), 1);
         Assert.AreEqual(4, anchors.BestAnchor(62, 45));
         var outputs = new[] { (52, 52), (26, 26), (13, 13) }.Select(s => torch.zeros(1, 3 * 7, s.Item1, s.Item2).requires_grad_()).ToList();
-        var loss = new DetectionLoss(anchors, 2).Compute(outputs, [[box]]);
+        var loss = new DetectionLoss(anchors, 2, anchorThreshold: 1).Compute(outputs, [[box]]);
         loss.Total.backward();
         // Class and box gradients appear at stride 16, anchor 1 (4 % 3), row 7, column 12 only.
         using var g = outputs[1].grad!.view(3, 7, 26, 26);
@@ -75,9 +76,34 @@ public sealed class DetectorTests
         using var boxGrad = g[.., ..4].abs().sum(1);
         Assert.IsTrue(classGrad[1, 7, 12].item<float>() > 0);
         Assert.AreEqual(classGrad[1, 7, 12].item<float>(), classGrad.sum().item<float>(), 1e-7);
+        Assert.IsTrue(boxGrad[1, 7, 12].item<float>() > 0);
         Assert.AreEqual(boxGrad[1, 7, 12].item<float>(), boxGrad.sum().item<float>(), 1e-7);
         Assert.AreEqual(0, outputs[0].grad!.view(3, 7, 52, 52)[.., 5..].abs().sum().item<float>(), "No class gradient on the other scales.");
         Assert.IsTrue(outputs[0].grad!.view(3, 7, 52, 52)[.., 4].abs().sum().item<float>() > 0, "Background objectness everywhere.");
+        foreach (var o in outputs) o.Dispose();
+        loss.Total.Dispose();
+    }
+
+    [TestMethod]
+    public void TheAuthorsThresholdAlsoTrainsEveryAnchorOfASimilarShape()
+    {
+        var anchors = AnchorBoxes.CocoFor(416);
+        // 62 x 45 overlaps anchors 2 (33 x 23: 0.27), 3 (30 x 61: 0.41), 4 (itself), 5 (59 x 119: 0.37) and 6 (116 x 90: 0.27) by more than 0.213.
+        var expected = Enumerable.Range(0, 9).Where(i => i == 4 || AnchorBoxes.ShapeIou((62, 45), anchors.Sizes[i]) > 0.213).ToArray();
+        CollectionAssert.AreEqual(new[] { 2, 3, 4, 5, 6 }, expected);
+        var box = new LabeledBox(new BoundingBox(205 - 31, 118 - 22.5f, 205 + 31, 118 + 22.5f), 0);
+        var sizes = new[] { 52, 26, 13 };
+        var outputs = sizes.Select(s => torch.zeros(1, 3 * 6, s, s).requires_grad_()).ToList();
+        var loss = new DetectionLoss(anchors, 1).Compute(outputs, [[box]]);
+        loss.Total.backward();
+        var positives = new List<int>();
+        for (int s = 0; s < 3; s++)
+        {
+            using var g = outputs[s].grad!.view(3, 6, sizes[s], sizes[s]);
+            for (int a = 0; a < 3; a++)
+                if (g[a, ..4].abs().sum().item<float>() > 0) positives.Add(3 * s + a);
+        }
+        CollectionAssert.AreEqual(expected, positives, "Box gradients at exactly those anchors.");
         foreach (var o in outputs) o.Dispose();
         loss.Total.Dispose();
     }

@@ -39,8 +39,9 @@ public sealed class VariableLengthColumnTests
         Assert.IsFalse(((VectorDataViewType)mapping.OutputSchema["Boxes"].Type).IsKnownSize, "Variable-length vector type.");
 
         int next = 0; // compute sees the rows in order: row r gets r % 4 values r, r + 0.25, ...
-        void Compute(torch.Tensor images, Span<float> destination)
+        void Compute(torch.Tensor images, IReadOnlyList<(int Width, int Height)> sizes, Span<float> destination)
         {
+            Assert.IsTrue(sizes.Count == images.shape[0] && sizes.All(s => s == (16, 16)), "Each row's original size comes with it.");
             for (int r = 0; r < images.shape[0]; r++, next++)
             {
                 var slot = destination.Slice(r * mapping.ValuesPerRow, mapping.ValuesPerRow);
@@ -54,7 +55,7 @@ public sealed class VariableLengthColumnTests
 
         foreach (int batchSize in new[] { 1, 3, 7 })
         {
-            var view = new AppendingDataView(data, mapping, preprocessing, batchSize, Compute);
+            var view = new AppendingDataView(data, mapping, batchSize, new RowComputation(image => ImageTensors.Preprocess(image, preprocessing), Compute));
             next = 0;
             var boxes = view.GetColumn<float[]>("Boxes").ToList();
             next = 0;

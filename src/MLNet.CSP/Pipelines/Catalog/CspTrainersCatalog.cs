@@ -1,4 +1,5 @@
 using MLNet.CSP.Pipelines.Classification;
+using MLNet.CSP.Pipelines.Detection;
 using MLNet.CSP.Pipelines.Internal;
 
 namespace Microsoft.ML;
@@ -35,5 +36,41 @@ public static class CspTrainersCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new CspImageClassificationTrainer(MLNetInternals.GetEnvironment(catalog), options);
+    }
+
+    /// <summary>
+    /// Trains a CSP object detector (defaults: <c>cs3darknet_s</c> backbone, the paper's EFM neck, YOLOv3 heads, 416 x 416
+    /// letterboxed input; see <see cref="CspObjectDetectionTrainer.Options"/>). Columns as ML.NET's <c>ObjectDetection</c>.
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="labelColumnName">Input: a key per box (vector of keys).</param>
+    /// <param name="predictedLabelColumnName">Output: a key per detection.</param>
+    /// <param name="scoreColumnName">Output: a score per detection.</param>
+    /// <param name="boundingBoxColumnName">Input: x0, y0, x1, y1 per box in original pixels.</param>
+    /// <param name="predictedBoundingBoxColumnName">Output: x0, y0, x1, y1 per detection in original pixels.</param>
+    /// <param name="imageColumnName">Input image column (<c>LoadImages</c> output or encoded bytes).</param>
+    /// <param name="maxEpoch">Passes over the training data.</param>
+    public static CspObjectDetectionTrainer CspObjectDetection(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label", string predictedLabelColumnName = "PredictedLabel", string scoreColumnName = "Score",
+        string boundingBoxColumnName = "BoundingBoxes", string predictedBoundingBoxColumnName = "PredictedBoundingBoxes",
+        string imageColumnName = "Image", int maxEpoch = MLNet.CSP.Pipelines.CspDefaults.Epochs) =>
+        CspObjectDetection(catalog, new CspObjectDetectionTrainer.Options
+        {
+            LabelColumnName = labelColumnName,
+            PredictedLabelColumnName = predictedLabelColumnName,
+            ScoreColumnName = scoreColumnName,
+            BoundingBoxColumnName = boundingBoxColumnName,
+            PredictedBoundingBoxColumnName = predictedBoundingBoxColumnName,
+            ImageColumnName = imageColumnName,
+            Epochs = maxEpoch,
+        });
+
+    /// <summary>Trains a CSP object detector configured by <paramref name="options"/>.</summary>
+    public static CspObjectDetectionTrainer CspObjectDetection(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, CspObjectDetectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new CspObjectDetectionTrainer(MLNetInternals.GetEnvironment(catalog), options);
     }
 }

@@ -12,6 +12,8 @@ internal enum AppendedKind
     ArgMaxKey,
     /// <summary>A float vector of a per-row length: the count at Offset, then that many values.</summary>
     VariableFloatVector,
+    /// <summary>A key vector of a per-row length: the count at Offset, then that many 0-based class indices.</summary>
+    VariableKeyVector,
 }
 
 /// <summary>A column appended by a one-to-one image transform.</summary>
@@ -26,6 +28,10 @@ internal sealed record AppendedColumn(string Name, DataViewType Type, DataViewSc
     /// </summary>
     public static AppendedColumn VariableVector(string name, int offset, int capacity, DataViewSchema.Annotations? annotations = null) =>
         new(name, new VectorDataViewType(NumberDataViewType.Single), annotations, offset, capacity + 1, AppendedKind.VariableFloatVector);
+
+    /// <summary>A vector of keys whose length differs from row to row (e.g. the class of each box a detector found).</summary>
+    public static AppendedColumn VariableKeys(string name, KeyDataViewType keyType, int offset, int capacity, DataViewSchema.Annotations? annotations = null) =>
+        new(name, new VectorDataViewType(keyType), annotations, offset, capacity + 1, AppendedKind.VariableKeyVector);
 
     public static AppendedColumn ArgMax(string name, KeyDataViewType keyType, int offset, int length, DataViewSchema.Annotations? annotations = null) =>
         new(name, keyType, annotations, offset, length, AppendedKind.ArgMaxKey);
@@ -49,15 +55,24 @@ internal sealed record AppendedColumn(string Name, DataViewType Type, DataViewSc
             if (typeof(TValue) != typeof(VBuffer<float>)) throw WrongType(typeof(VBuffer<float>), typeof(TValue));
             ValueGetter<VBuffer<float>> variable = (ref VBuffer<float> value) =>
             {
-                var slot = values().Slice(Offset, Length);
-                int count = (int)slot[0];
-                if (count < 0 || count > Length - 1)
-                    throw new InvalidOperationException($"Column '{Name}': {count} values computed for a row, capacity {Length - 1}.");
-                var editor = VBufferEditor.Create(ref value, count);
-                slot.Slice(1, count).CopyTo(editor.Values);
+                var items = RowItems(values());
+                var editor = VBufferEditor.Create(ref value, items.Length);
+                items.CopyTo(editor.Values);
                 value = editor.Commit();
             };
             return (ValueGetter<TValue>)(Delegate)variable;
+        }
+        if (Kind == AppendedKind.VariableKeyVector)
+        {
+            if (typeof(TValue) != typeof(VBuffer<uint>)) throw WrongType(typeof(VBuffer<uint>), typeof(TValue));
+            ValueGetter<VBuffer<uint>> keys = (ref VBuffer<uint> value) =>
+            {
+                var items = RowItems(values());
+                var editor = VBufferEditor.Create(ref value, items.Length);
+                for (int i = 0; i < items.Length; i++) editor.Values[i] = (uint)items[i] + 1;
+                value = editor.Commit();
+            };
+            return (ValueGetter<TValue>)(Delegate)keys;
         }
         if (typeof(TValue) != typeof(uint)) throw WrongType(typeof(uint), typeof(TValue));
         ValueGetter<uint> key = (ref uint value) =>
@@ -68,6 +83,16 @@ internal sealed record AppendedColumn(string Name, DataViewType Type, DataViewSc
             value = (uint)best + 1;
         };
         return (ValueGetter<TValue>)(Delegate)key;
+    }
+
+    /// <summary>The row's items of a variable-length column (its slot holds the count first).</summary>
+    private ReadOnlySpan<float> RowItems(ReadOnlySpan<float> row)
+    {
+        var slot = row.Slice(Offset, Length);
+        int count = (int)slot[0];
+        if (count < 0 || count > Length - 1)
+            throw new InvalidOperationException($"Column '{Name}': {count} values computed for a row, capacity {Length - 1}.");
+        return slot.Slice(1, count);
     }
 
     private InvalidOperationException WrongType(Type expected, Type actual) =>

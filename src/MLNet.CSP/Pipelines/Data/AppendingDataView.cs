@@ -1,5 +1,3 @@
-using MLNet.CSP.Imaging;
-
 namespace MLNet.CSP.Pipelines.Data;
 
 /// <summary>
@@ -10,18 +8,15 @@ internal sealed class AppendingDataView : IDataView
 {
     private readonly IDataView source;
     private readonly ColumnMapping mapping;
-    private readonly ImagePreprocessing preprocessing;
     private readonly int batchSize;
-    private readonly Action<Tensor, Span<float>> compute;
+    private readonly RowComputation computation;
 
-    public AppendingDataView(IDataView source, ColumnMapping mapping, ImagePreprocessing preprocessing, int batchSize,
-        Action<Tensor, Span<float>> compute)
+    public AppendingDataView(IDataView source, ColumnMapping mapping, int batchSize, RowComputation computation)
     {
         this.source = source;
         this.mapping = mapping;
-        this.preprocessing = preprocessing;
         this.batchSize = batchSize;
-        this.compute = compute;
+        this.computation = computation;
     }
 
     /// <summary>False: rows keep the source's order, which keeps the look-ahead image cursor in step.</summary>
@@ -37,7 +32,7 @@ internal sealed class AppendingDataView : IDataView
         var inputColumns = columns.Where(c => !mapping.IsOutput(c)).Select(c => source.Schema[c.Index]).ToList();
         var input = source.GetRowCursor(inputColumns);
         BatchedFeatureSource? features = columns.Any(mapping.IsOutput)
-            ? new BatchedFeatureSource(source, mapping, preprocessing, batchSize, mapping.ValuesPerRow, compute)
+            ? new BatchedFeatureSource(source, mapping, batchSize, mapping.ValuesPerRow, computation)
             : null;
         return new AppendingCursor(input, mapping, features, columns);
     }

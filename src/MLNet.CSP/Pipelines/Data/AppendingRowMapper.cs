@@ -1,5 +1,3 @@
-using MLNet.CSP.Imaging;
-
 namespace MLNet.CSP.Pipelines.Data;
 
 /// <summary>
@@ -10,14 +8,12 @@ namespace MLNet.CSP.Pipelines.Data;
 internal sealed class AppendingRowMapper : IRowToRowMapper
 {
     private readonly ColumnMapping mapping;
-    private readonly ImagePreprocessing preprocessing;
-    private readonly Action<Tensor, Span<float>> compute;
+    private readonly RowComputation computation;
 
-    public AppendingRowMapper(ColumnMapping mapping, ImagePreprocessing preprocessing, Action<Tensor, Span<float>> compute)
+    public AppendingRowMapper(ColumnMapping mapping, RowComputation computation)
     {
         this.mapping = mapping;
-        this.preprocessing = preprocessing;
-        this.compute = compute;
+        this.computation = computation;
     }
 
     public DataViewSchema InputSchema => mapping.InputSchema;
@@ -79,8 +75,8 @@ internal sealed class AppendingRowMapper : IRowToRowMapper
             try
             {
                 using var scope = torch.NewDisposeScope();
-                var batch = ImageTensors.Preprocess(image, owner.preprocessing).unsqueeze(0);
-                owner.compute(batch, values);
+                var batch = owner.computation.Preprocess(image).unsqueeze(0);
+                owner.computation.Compute(batch, [(image.Width, image.Height)], values);
             }
             finally
             {

@@ -1,5 +1,3 @@
-using MLNet.CSP.Imaging;
-
 namespace MLNet.CSP.Pipelines.Data;
 
 /// <summary>
@@ -12,8 +10,7 @@ internal sealed class BatchedFeatureSource : IDisposable
     private readonly DataViewRowCursor lookahead;
     private readonly Func<(MLImage Image, bool OwnsImage)> readImage;
     private readonly ValueGetter<DataViewRowId> idGetter;
-    private readonly ImagePreprocessing preprocessing;
-    private readonly Action<Tensor, Span<float>> compute;
+    private readonly RowComputation computation;
     private readonly int batchSize;
     private readonly float[] values;
     private DataViewRowId[] ids = [];
@@ -21,14 +18,12 @@ internal sealed class BatchedFeatureSource : IDisposable
     private int index = -1;
     private Task<ImageBatch>? pending;
 
-    public BatchedFeatureSource(IDataView source, ColumnMapping mapping, ImagePreprocessing preprocessing, int batchSize,
-        int valuesPerRow, Action<Tensor, Span<float>> compute)
+    public BatchedFeatureSource(IDataView source, ColumnMapping mapping, int batchSize, int valuesPerRow, RowComputation computation)
     {
         lookahead = source.GetRowCursor([mapping.ImageColumn]);
         readImage = ImageColumn.CreateReader(lookahead, mapping.ImageColumn, mapping.ImageKind);
         idGetter = lookahead.GetIdGetter();
-        this.preprocessing = preprocessing;
-        this.compute = compute;
+        this.computation = computation;
         this.batchSize = batchSize;
         ValuesPerRow = valuesPerRow;
         values = new float[batchSize * valuesPerRow];
@@ -62,7 +57,7 @@ internal sealed class BatchedFeatureSource : IDisposable
             index = 0;
             if (count == 0) return;
             if (count == batchSize) pending = Task.Run(ReadBatch);
-            compute(batch.Images!, values.AsSpan(0, count * ValuesPerRow));
+            computation.Compute(batch.Images!, batch.Sizes, values.AsSpan(0, count * ValuesPerRow));
         }
     }
 
@@ -71,13 +66,15 @@ internal sealed class BatchedFeatureSource : IDisposable
         var batchIds = new DataViewRowId[batchSize];
         using var scope = torch.NewDisposeScope();
         var tensors = new List<Tensor>(batchSize);
+        var sizes = new List<(int Width, int Height)>(batchSize);
         while (tensors.Count < batchSize && lookahead.MoveNext())
         {
             idGetter(ref batchIds[tensors.Count]);
             var (image, owns) = readImage();
             try
             {
-                tensors.Add(ImageTensors.Preprocess(image, preprocessing));
+                tensors.Add(computation.Preprocess(image));
+                sizes.Add((image.Width, image.Height));
             }
             finally
             {
@@ -85,7 +82,7 @@ internal sealed class BatchedFeatureSource : IDisposable
             }
         }
         var images = tensors.Count == 0 ? null : torch.stack(tensors).MoveToOuterDisposeScope();
-        return new ImageBatch(images, batchIds, tensors.Count);
+        return new ImageBatch(images, batchIds, tensors.Count, sizes);
     }
 
     public void Dispose()
@@ -99,7 +96,7 @@ internal sealed class BatchedFeatureSource : IDisposable
         lookahead.Dispose();
     }
 
-    private sealed record ImageBatch(Tensor? Images, DataViewRowId[] Ids, int Count) : IDisposable
+    private sealed record ImageBatch(Tensor? Images, DataViewRowId[] Ids, int Count, IReadOnlyList<(int Width, int Height)> Sizes) : IDisposable
     {
         public void Dispose() => Images?.Dispose();
     }

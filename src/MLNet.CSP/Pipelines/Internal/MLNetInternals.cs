@@ -26,6 +26,10 @@ internal static class MLNetInternals
     public static SchemaShape.Column ScalarColumn(string name, DataViewType itemType, bool isKey, SchemaShape? annotations = null) =>
         new(name, SchemaShape.Column.VectorKind.Scalar, itemType, isKey, annotations);
 
+    /// <summary>A vector column of per-row length (keys with annotations, or plain values).</summary>
+    public static SchemaShape.Column VariableVectorColumn(string name, DataViewType itemType, bool isKey = false, SchemaShape? annotations = null) =>
+        new(name, SchemaShape.Column.VectorKind.VariableVector, itemType, isKey, annotations);
+
     /// <summary>A vector column with annotations.</summary>
     public static SchemaShape.Column VectorColumn(string name, DataViewType itemType, SchemaShape annotations) =>
         new(name, SchemaShape.Column.VectorKind.Vector, itemType, false, annotations);

@@ -1,4 +1,5 @@
 using MLNet.CSP.Pipelines.Classification;
+using MLNet.CSP.Pipelines.Detection;
 using MLNet.CSP.Pipelines.Featurizer;
 using MLNet.CSP.Pipelines.Internal;
 
@@ -8,6 +9,8 @@ using MLNet.CSP.Pipelines.Internal;
     "CSP Featurizer", FeaturizerPersistence.LoaderSignature)]
 [assembly: LoadableClass(typeof(CspImageClassificationTransformer), typeof(ModelLoaders.Classifier), null, typeof(SignatureLoadModel),
     "CSP Image Classifier", ClassifierPersistence.LoaderSignature)]
+[assembly: LoadableClass(typeof(CspObjectDetectionTransformer), typeof(ModelLoaders.Detector), null, typeof(SignatureLoadModel),
+    "CSP Object Detector", DetectorPersistence.LoaderSignature)]
 
 namespace MLNet.CSP.Pipelines.Internal;
 
@@ -24,5 +27,11 @@ internal static class ModelLoaders
     public static class Classifier
     {
         public static CspImageClassificationTransformer Create(IHostEnvironment env, ModelLoadContext ctx) => ClassifierPersistence.Load(env, ctx);
+    }
+
+    /// <summary>Loader of <see cref="CspObjectDetectionTransformer"/>.</summary>
+    public static class Detector
+    {
+        public static CspObjectDetectionTransformer Create(IHostEnvironment env, ModelLoadContext ctx) => DetectorPersistence.Load(env, ctx);
     }
 }

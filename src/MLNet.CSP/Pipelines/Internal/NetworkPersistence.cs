@@ -46,10 +46,13 @@ internal static class NetworkPersistence
     }
 
     /// <summary>Magic, format version (2), byte length, SHA-256 of the payload, then a safetensors state dict.</summary>
-    public static void WriteWeights(BinaryWriter writer, Backbone backbone)
+    public static void WriteWeights(BinaryWriter writer, Backbone backbone) => WriteWeights(writer, stream => Checkpoint.SaveSafetensors(backbone, stream));
+
+    /// <summary>The same for any network: <paramref name="save"/> writes its safetensors state dict.</summary>
+    public static void WriteWeights(BinaryWriter writer, Action<Stream> save)
     {
         using var buffer = new MemoryStream();
-        Checkpoint.SaveSafetensors(backbone, buffer);
+        save(buffer);
         writer.Write(WeightsMagic);
         writer.Write(2);
         writer.Write(buffer.Length);
@@ -58,7 +61,11 @@ internal static class NetworkPersistence
         buffer.CopyTo(writer.BaseStream);
     }
 
-    public static void ReadWeights(BinaryReader reader, Backbone backbone)
+    public static void ReadWeights(BinaryReader reader, Backbone backbone) =>
+        ReadWeights(reader, (stateDict, source) => Checkpoint.Load(backbone, stateDict, source));
+
+    /// <summary>Checks and reads the weights stream, then hands the state dict to <paramref name="load"/> (disposed afterwards).</summary>
+    public static void ReadWeights(BinaryReader reader, Action<IReadOnlyDictionary<string, Tensor>, string> load)
     {
         const string source = "the model file's " + WeightsStream;
         byte[] payload;
@@ -86,7 +93,7 @@ internal static class NetworkPersistence
         var stateDict = Checkpoint.ReadSafetensors(stream, source);
         try
         {
-            Checkpoint.Load(backbone, stateDict, source);
+            load(stateDict, source);
         }
         finally
         {

@@ -1,0 +1,123 @@
+using MLNet.CSP.Backend;
+using MLNet.CSP.Detection;
+using MLNet.CSP.Imaging;
+using MLNet.CSP.Pipelines.Classification;
+using MLNet.CSP.Pipelines.Data;
+
+namespace MLNet.CSP.Pipelines.Detection;
+
+/// <summary>
+/// A trained CSP object detector: appends, per image, <c>PredictedLabel</c> (a key per detection), <c>Score</c> and
+/// <c>PredictedBoundingBoxes</c> (x0, y0, x1, y1 per detection in the image's own pixels), best first. Images of any size
+/// (letterboxed to the network's input). Streams in batches, serves <c>PredictionEngine</c>s, saves with <c>mlContext.Model.Save</c>.
+/// </summary>
+public sealed class CspObjectDetectionTransformer : ITransformer, IDisposable
+{
+    private readonly DetectionDecoder decoder;
+
+    internal CspObjectDetectionTransformer(DetectorSettings settings, CspDetector detector, ImagePreprocessing normalisation, Device device, int? threads)
+    {
+        Settings = settings;
+        Detector = detector;
+        Normalisation = normalisation;
+        DeviceUsed = device;
+        Threads = threads;
+        detector.to(device);
+        detector.OptimizeForInference();
+        decoder = new DetectionDecoder(detector.Anchors, settings.Classes, settings.ScoreThreshold, settings.IouThreshold, settings.MaxDetections);
+    }
+
+    internal DetectorSettings Settings { get; }
+
+    internal ImagePreprocessing Normalisation { get; }
+
+    internal Device DeviceUsed { get; }
+
+    internal int? Threads { get; }
+
+    /// <summary>The trained detector (eval mode, inference fast path).</summary>
+    public CspDetector Detector { get; }
+
+    /// <summary>Object classes.</summary>
+    public int Classes => Settings.Classes;
+
+    /// <summary>The label's values in key order, when the training label carried them.</summary>
+    public IReadOnlyList<string>? ClassNames => Settings.ClassNames;
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => CreateMapping(inputSchema).OutputSchema;
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new AppendingDataView(input, CreateMapping(input.Schema), Settings.BatchSize, Computation());
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AppendingRowMapper(CreateMapping(inputSchema), Computation());
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => DetectorPersistence.Save(ctx, this);
+
+    /// <summary>Detections of preprocessed (letterboxed) images, in input pixels.</summary>
+    internal IReadOnlyList<IReadOnlyList<ScoredBox>> Detect(Tensor images)
+    {
+        using var threads = TorchThreads.Use(Threads);
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var outputs = Detector.call(images.to(DeviceUsed));
+        return decoder.Decode(outputs, Detector.ImageSize, Detector.ImageSize);
+    }
+
+    /// <summary>Releases the network.</summary>
+    public void Dispose() => Detector.Dispose();
+
+    private int Capacity => Settings.MaxDetections;
+
+    private RowComputation Computation() => new(image => Letterbox.Apply(image, Detector.ImageSize, Normalisation), Compute);
+
+    private void Compute(Tensor images, IReadOnlyList<(int Width, int Height)> sizes, Span<float> destination)
+    {
+        var found = Detect(images);
+        int perRow = 3 + 6 * Capacity;
+        for (int r = 0; r < found.Count; r++)
+        {
+            var row = destination.Slice(r * perRow, perRow);
+            var (width, height) = sizes[r];
+            var placement = Letterbox.For(width, height, Detector.ImageSize);
+            var labels = row.Slice(0, Capacity + 1);
+            var scores = row.Slice(Capacity + 1, Capacity + 1);
+            var boxes = row.Slice(2 * (Capacity + 1), 4 * Capacity + 1);
+            int n = found[r].Count;
+            labels[0] = n;
+            scores[0] = n;
+            boxes[0] = 4 * n;
+            for (int i = 0; i < n; i++)
+            {
+                var d = found[r][i];
+                labels[1 + i] = d.Label;
+                scores[1 + i] = d.Score;
+                boxes[1 + 4 * i] = Math.Clamp(placement.ToOriginalX(d.Box.X0), 0, width);
+                boxes[2 + 4 * i] = Math.Clamp(placement.ToOriginalY(d.Box.Y0), 0, height);
+                boxes[3 + 4 * i] = Math.Clamp(placement.ToOriginalX(d.Box.X1), 0, width);
+                boxes[4 + 4 * i] = Math.Clamp(placement.ToOriginalY(d.Box.Y1), 0, height);
+            }
+        }
+    }
+
+    private ColumnMapping CreateMapping(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var kind = ImageColumn.Check(inputSchema, Settings.ImageColumnName);
+        var keyType = new KeyDataViewType(typeof(uint), Settings.Classes);
+        return new ColumnMapping(inputSchema, Settings.ImageColumnName, kind,
+        [
+            AppendedColumn.VariableKeys(Settings.PredictedLabelColumnName, keyType, 0, Capacity, KeyValues.ToAnnotations(Settings.ClassNames)),
+            AppendedColumn.VariableVector(Settings.ScoreColumnName, Capacity + 1, Capacity),
+            AppendedColumn.VariableVector(Settings.PredictedBoundingBoxColumnName, 2 * (Capacity + 1), 4 * Capacity),
+        ]);
+    }
+}
