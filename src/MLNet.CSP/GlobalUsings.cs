@@ -1,4 +1,4 @@
-// Names every layer of the library uses: TorchSharp's tensor API and the module aliases of its families.
+// Names used throughout the library: TorchSharp's tensor API and module aliases, ML.NET, and the library's own layers.
 global using TorchSharp;
 global using static TorchSharp.torch;
 global using BatchNorm2d = TorchSharp.Modules.BatchNorm2d;
@@ -9,3 +9,9 @@ global using Microsoft.ML.Data;
 global using Microsoft.ML.Runtime;
 global using MLNet.CSP.Models;
 global using MLNet.CSP.Models.Layers;
+global using MLNet.CSP.Backend;
+global using MLNet.CSP.Detection;
+global using MLNet.CSP.Imaging;
+global using MLNet.CSP.Pipelines.Data;
+global using MLNet.CSP.Pipelines.Internal;
+global using MLNet.CSP.Weights;

@@ -1,5 +1,3 @@
-using MLNet.CSP.Backend;
-
 namespace MLNet.CSP.Models;
 
 /// <summary>The backbone registry: every variant by name, built from its configuration.</summary>

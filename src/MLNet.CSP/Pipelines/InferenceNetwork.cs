@@ -1,7 +1,3 @@
-using MLNet.CSP.Backend;
-using MLNet.CSP.Imaging;
-using MLNet.CSP.Weights;
-
 namespace MLNet.CSP.Pipelines;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using MLNet.CSP.Backend;
-using MLNet.CSP.Imaging;
-using MLNet.CSP.Weights;
-
 namespace MLNet.CSP.Pipelines;
 
 /// <summary>What the featurizer and the trainer do before they touch data: threads, device, preprocessing, and a network

@@ -1,5 +1,3 @@
-using MLNet.CSP.Pipelines.Internal;
-
 namespace MLNet.CSP.Pipelines;
 
 /// <summary>Chooses the torch device for an ML.NET component.</summary>

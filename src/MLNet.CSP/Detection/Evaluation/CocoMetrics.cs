@@ -25,21 +25,19 @@ public sealed record CocoMetrics(
     IReadOnlyDictionary<int, double> PerClassAveragePrecision)
 {
     /// <summary>The metrics in the layout pycocotools prints, one line each.</summary>
-    public override string ToString() => string.Join(Environment.NewLine, new[]
+    public override string ToString()
     {
-        Line(true, "0.50:0.95", "all", 100, MeanAveragePrecision),
-        Line(true, "0.50", "all", 100, AveragePrecision50),
-        Line(true, "0.75", "all", 100, AveragePrecision75),
-        Line(true, "0.50:0.95", "small", 100, AveragePrecisionSmall),
-        Line(true, "0.50:0.95", "medium", 100, AveragePrecisionMedium),
-        Line(true, "0.50:0.95", "large", 100, AveragePrecisionLarge),
-        Line(false, "0.50:0.95", "all", 1, AverageRecall1),
-        Line(false, "0.50:0.95", "all", 10, AverageRecall10),
-        Line(false, "0.50:0.95", "all", 100, AverageRecall100),
-        Line(false, "0.50:0.95", "small", 100, AverageRecallSmall),
-        Line(false, "0.50:0.95", "medium", 100, AverageRecallMedium),
-        Line(false, "0.50:0.95", "large", 100, AverageRecallLarge),
-    });
+        (bool Precision, string Iou, string Area, int MaxDets, double Value)[] lines =
+        [
+            (true, "0.50:0.95", "all", 100, MeanAveragePrecision), (true, "0.50", "all", 100, AveragePrecision50),
+            (true, "0.75", "all", 100, AveragePrecision75), (true, "0.50:0.95", "small", 100, AveragePrecisionSmall),
+            (true, "0.50:0.95", "medium", 100, AveragePrecisionMedium), (true, "0.50:0.95", "large", 100, AveragePrecisionLarge),
+            (false, "0.50:0.95", "all", 1, AverageRecall1), (false, "0.50:0.95", "all", 10, AverageRecall10),
+            (false, "0.50:0.95", "all", 100, AverageRecall100), (false, "0.50:0.95", "small", 100, AverageRecallSmall),
+            (false, "0.50:0.95", "medium", 100, AverageRecallMedium), (false, "0.50:0.95", "large", 100, AverageRecallLarge),
+        ];
+        return string.Join(Environment.NewLine, lines.Select(l => Line(l.Precision, l.Iou, l.Area, l.MaxDets, l.Value)));
+    }
 
     private static string Line(bool precision, string iou, string area, int maxDets, double value) =>
         FormattableString.Invariant($" {(precision ? "Average Precision" : "Average Recall"),-18} {(precision ? "(AP)" : "(AR)")} @[ IoU={iou,-9} | area={area,6} | maxDets={maxDets,3} ] = {(double.IsNaN(value) ? -1 : value):0.000}");

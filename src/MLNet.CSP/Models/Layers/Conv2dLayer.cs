@@ -1,4 +1,3 @@
-using MLNet.CSP.Backend;
 using TorchSharp.Modules;
 
 namespace MLNet.CSP.Models.Layers;

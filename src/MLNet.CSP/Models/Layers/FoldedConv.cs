@@ -1,5 +1,3 @@
-using MLNet.CSP.Backend;
-
 namespace MLNet.CSP.Models.Layers;
 
 /// <summary>

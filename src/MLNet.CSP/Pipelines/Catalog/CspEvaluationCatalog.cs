@@ -1,4 +1,3 @@
-using MLNet.CSP.Detection;
 using MLNet.CSP.Detection.Evaluation;
 
 namespace Microsoft.ML;

@@ -1,6 +1,5 @@
 using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Pipelines.Detection;
-using MLNet.CSP.Pipelines.Internal;
 
 namespace Microsoft.ML;
 

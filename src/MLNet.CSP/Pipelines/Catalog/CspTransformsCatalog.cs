@@ -1,5 +1,4 @@
 using MLNet.CSP.Pipelines.Featurizer;
-using MLNet.CSP.Pipelines.Internal;
 using MLNet.CSP.Pipelines;
 
 namespace Microsoft.ML;

@@ -1,5 +1,3 @@
-using MLNet.CSP.Pipelines.Internal;
-
 namespace MLNet.CSP.Pipelines.Classification;
 
 /// <summary>The saved form of a <see cref="CspImageClassificationTransformer"/> (docs/model-format.md).</summary>

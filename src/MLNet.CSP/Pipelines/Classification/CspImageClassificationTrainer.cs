@@ -1,9 +1,4 @@
-using MLNet.CSP.Backend;
-using MLNet.CSP.Imaging;
-using MLNet.CSP.Pipelines.Data;
-using MLNet.CSP.Pipelines.Internal;
 using MLNet.CSP.Pipelines.Training;
-using MLNet.CSP.Weights;
 
 namespace MLNet.CSP.Pipelines.Classification;
 
@@ -12,40 +7,34 @@ namespace MLNet.CSP.Pipelines.Classification;
 /// Input: an image column and a key-typed label; output: <c>Score</c> (class probabilities) and
 /// <c>PredictedLabel</c> (the label's key type, so <c>MapKeyToValue</c> restores the names).
 /// </summary>
-public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassificationTransformer>
+public sealed class CspImageClassificationTrainer : CspEstimator<CspImageClassificationOptions, CspImageClassificationTransformer>
 {
     /// <summary>Options of the trainer (see <see cref="CspImageClassificationOptions"/> for every setting and default).</summary>
     public sealed class Options : CspImageClassificationOptions
     {
     }
 
-    private readonly IHost host;
-    private readonly CspImageClassificationOptions options;
-
     internal CspImageClassificationTrainer(IHostEnvironment env, CspImageClassificationOptions options)
+        : base(env, options, nameof(CspImageClassificationTrainer))
     {
-        ArgumentNullException.ThrowIfNull(env);
-        host = env.Register(nameof(CspImageClassificationTrainer));
-        this.options = Validate(options);
     }
 
-    /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    private protected override IEnumerable<SchemaShape.Column> AppendedColumns(SchemaShape inputSchema)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
         ImageColumn.Check(inputSchema, options.ImageColumnName);
         var label = inputSchema.FirstOrDefault(c => c.Name == options.LabelColumnName);
         if (label.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find label column '{options.LabelColumnName}'");
         if (!label.IsKey || label.Kind != SchemaShape.Column.VectorKind.Scalar)
             throw new ArgumentOutOfRangeException(nameof(inputSchema), LabelMismatch(label.ItemType?.ToString() ?? "unknown"));
-        var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[options.ScoreColumnName] = MLNetInternals.VectorColumn(options.ScoreColumnName, NumberDataViewType.Single);
-        columns[options.PredictedLabelColumnName] = MLNetInternals.ScalarColumn(options.PredictedLabelColumnName, label.ItemType!, isKey: true, label.Annotations);
-        return new SchemaShape(columns.Values);
+        return
+        [
+            MLNetInternals.VectorColumn(options.ScoreColumnName, NumberDataViewType.Single),
+            MLNetInternals.ScalarColumn(options.PredictedLabelColumnName, label.ItemType!, isKey: true, label.Annotations),
+        ];
     }
 
     /// <inheritdoc />
-    public CspImageClassificationTransformer Fit(IDataView input)
+    public override CspImageClassificationTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var imageKind = ImageColumn.Check(input.Schema, options.ImageColumnName);
@@ -122,10 +111,4 @@ public sealed class CspImageClassificationTrainer : IEstimator<CspImageClassific
     private string LabelMismatch(string actual) =>
         $"Schema mismatch for label column '{options.LabelColumnName}': expected Key<UInt32>, got {actual} (map the labels with mlContext.Transforms.Conversion.MapValueToKey)";
 
-    private static CspImageClassificationOptions Validate(CspImageClassificationOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        return options;
-    }
 }

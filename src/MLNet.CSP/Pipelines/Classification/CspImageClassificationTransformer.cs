@@ -1,6 +1,3 @@
-using MLNet.CSP.Imaging;
-using MLNet.CSP.Pipelines.Data;
-
 namespace MLNet.CSP.Pipelines.Classification;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using MLNet.CSP.Imaging;
-using MLNet.CSP.Pipelines.Data;
 using MLNet.CSP.Pipelines.Training;
 
 namespace MLNet.CSP.Pipelines.Classification;

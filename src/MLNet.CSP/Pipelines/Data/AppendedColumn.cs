@@ -37,53 +37,31 @@ internal sealed record AppendedColumn(string Name, DataViewType Type, DataViewSc
         new(name, keyType, annotations, offset, length, AppendedKind.ArgMaxKey);
 
     /// <summary>A getter reading this column from the current row's values.</summary>
-    public ValueGetter<TValue> CreateGetter<TValue>(RowValues values)
+    public ValueGetter<TValue> CreateGetter<TValue>(RowValues values) => Kind switch
     {
-        if (Kind == AppendedKind.FloatVector)
-        {
-            if (typeof(TValue) != typeof(VBuffer<float>)) throw WrongType(typeof(VBuffer<float>), typeof(TValue));
-            ValueGetter<VBuffer<float>> vector = (ref VBuffer<float> value) =>
-            {
-                var editor = VBufferEditor.Create(ref value, Length);
-                values().Slice(Offset, Length).CopyTo(editor.Values);
-                value = editor.Commit();
-            };
-            return (ValueGetter<TValue>)(Delegate)vector;
-        }
-        if (Kind == AppendedKind.VariableFloatVector)
-        {
-            if (typeof(TValue) != typeof(VBuffer<float>)) throw WrongType(typeof(VBuffer<float>), typeof(TValue));
-            ValueGetter<VBuffer<float>> variable = (ref VBuffer<float> value) =>
-            {
-                var items = RowItems(values());
-                var editor = VBufferEditor.Create(ref value, items.Length);
-                items.CopyTo(editor.Values);
-                value = editor.Commit();
-            };
-            return (ValueGetter<TValue>)(Delegate)variable;
-        }
-        if (Kind == AppendedKind.VariableKeyVector)
-        {
-            if (typeof(TValue) != typeof(VBuffer<uint>)) throw WrongType(typeof(VBuffer<uint>), typeof(TValue));
-            ValueGetter<VBuffer<uint>> keys = (ref VBuffer<uint> value) =>
-            {
-                var items = RowItems(values());
-                var editor = VBufferEditor.Create(ref value, items.Length);
-                for (int i = 0; i < items.Length; i++) editor.Values[i] = (uint)items[i] + 1;
-                value = editor.Commit();
-            };
-            return (ValueGetter<TValue>)(Delegate)keys;
-        }
-        if (typeof(TValue) != typeof(uint)) throw WrongType(typeof(uint), typeof(TValue));
-        ValueGetter<uint> key = (ref uint value) =>
+        AppendedKind.FloatVector or AppendedKind.VariableFloatVector => Vector<TValue, float>(values, v => v),
+        AppendedKind.VariableKeyVector => Vector<TValue, uint>(values, v => (uint)v + 1),
+        _ => Cast<TValue, uint>((ref uint value) =>
         {
             var slice = values().Slice(Offset, Length);
             int best = 0;
             for (int i = 1; i < slice.Length; i++) if (slice[i] > slice[best]) best = i;
             value = (uint)best + 1;
-        };
-        return (ValueGetter<TValue>)(Delegate)key;
-    }
+        }),
+    };
+
+    /// <summary>A vector getter: the row's items (all of the slot, or the counted ones of a variable column), converted.</summary>
+    private ValueGetter<TValue> Vector<TValue, TItem>(RowValues values, Func<float, TItem> convert) =>
+        Cast<TValue, VBuffer<TItem>>((ref VBuffer<TItem> value) =>
+        {
+            var items = Kind == AppendedKind.FloatVector ? values().Slice(Offset, Length) : RowItems(values());
+            var editor = VBufferEditor.Create(ref value, items.Length);
+            for (int i = 0; i < items.Length; i++) editor.Values[i] = convert(items[i]);
+            value = editor.Commit();
+        });
+
+    private ValueGetter<TValue> Cast<TValue, THeld>(ValueGetter<THeld> getter) =>
+        typeof(TValue) == typeof(THeld) ? (ValueGetter<TValue>)(Delegate)getter : throw WrongType(typeof(THeld), typeof(TValue));
 
     /// <summary>The row's items of a variable-length column (its slot holds the count first).</summary>
     private ReadOnlySpan<float> RowItems(ReadOnlySpan<float> row)

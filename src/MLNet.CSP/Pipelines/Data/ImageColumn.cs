@@ -1,4 +1,3 @@
-using MLNet.CSP.Imaging;
 using Microsoft.ML.Transforms.Image;
 
 namespace MLNet.CSP.Pipelines.Data;

@@ -1,5 +1,3 @@
-using MLNet.CSP.Detection;
-
 namespace MLNet.CSP.Pipelines.Detection;
 
 /// <summary>

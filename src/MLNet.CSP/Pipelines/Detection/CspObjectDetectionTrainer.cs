@@ -1,10 +1,4 @@
-using MLNet.CSP.Backend;
-using MLNet.CSP.Detection;
-using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Classification;
-using MLNet.CSP.Pipelines.Data;
-using MLNet.CSP.Pipelines.Internal;
-using MLNet.CSP.Weights;
 
 namespace MLNet.CSP.Pipelines.Detection;
 
@@ -14,29 +8,20 @@ namespace MLNet.CSP.Pipelines.Detection;
 /// <c>BoundingBoxes</c> (x0, y0, x1, y1 per box, original pixels); output <c>PredictedLabel</c>, <c>Score</c> and
 /// <c>PredictedBoundingBoxes</c>. Images of any size are letterboxed; images without boxes train as negatives.
 /// </summary>
-public sealed class CspObjectDetectionTrainer : IEstimator<CspObjectDetectionTransformer>
+public sealed class CspObjectDetectionTrainer : CspEstimator<CspObjectDetectionOptions, CspObjectDetectionTransformer>
 {
     /// <summary>Options of the trainer (see <see cref="CspObjectDetectionOptions"/> for every setting and default).</summary>
     public sealed class Options : CspObjectDetectionOptions
     {
     }
 
-    private readonly IHost host;
-    private readonly CspObjectDetectionOptions options;
-
     internal CspObjectDetectionTrainer(IHostEnvironment env, CspObjectDetectionOptions options)
+        : base(env, options, nameof(CspObjectDetectionTrainer))
     {
-        ArgumentNullException.ThrowIfNull(env);
-        ArgumentNullException.ThrowIfNull(options);
-        host = env.Register(nameof(CspObjectDetectionTrainer));
-        options.Validate();
-        this.options = options;
     }
 
-    /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    private protected override IEnumerable<SchemaShape.Column> AppendedColumns(SchemaShape inputSchema)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
         ImageColumn.Check(inputSchema, options.ImageColumnName);
         var label = Find(inputSchema, options.LabelColumnName);
         if (!label.IsKey || label.Kind == SchemaShape.Column.VectorKind.Scalar)
@@ -44,15 +29,16 @@ public sealed class CspObjectDetectionTrainer : IEstimator<CspObjectDetectionTra
         var boxes = Find(inputSchema, options.BoundingBoxColumnName);
         if (boxes.ItemType != NumberDataViewType.Single || boxes.Kind == SchemaShape.Column.VectorKind.Scalar)
             throw new ArgumentOutOfRangeException(nameof(inputSchema), BoxMismatch(Describe(boxes)));
-        var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[options.PredictedLabelColumnName] = MLNetInternals.VariableVectorColumn(options.PredictedLabelColumnName, label.ItemType!, isKey: true, label.Annotations);
-        columns[options.ScoreColumnName] = MLNetInternals.VariableVectorColumn(options.ScoreColumnName, NumberDataViewType.Single);
-        columns[options.PredictedBoundingBoxColumnName] = MLNetInternals.VariableVectorColumn(options.PredictedBoundingBoxColumnName, NumberDataViewType.Single);
-        return new SchemaShape(columns.Values);
+        return
+        [
+            MLNetInternals.VariableVectorColumn(options.PredictedLabelColumnName, label.ItemType!, isKey: true, label.Annotations),
+            MLNetInternals.VariableVectorColumn(options.ScoreColumnName, NumberDataViewType.Single),
+            MLNetInternals.VariableVectorColumn(options.PredictedBoundingBoxColumnName, NumberDataViewType.Single),
+        ];
     }
 
     /// <inheritdoc />
-    public CspObjectDetectionTransformer Fit(IDataView input)
+    public override CspObjectDetectionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var imageKind = ImageColumn.Check(input.Schema, options.ImageColumnName);

@@ -1,8 +1,4 @@
-using MLNet.CSP.Backend;
-using MLNet.CSP.Detection;
-using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Classification;
-using MLNet.CSP.Pipelines.Data;
 
 namespace MLNet.CSP.Pipelines.Detection;
 
@@ -17,11 +13,7 @@ public sealed class CspObjectDetectionTransformer : ITransformer, IDisposable
 
     internal CspObjectDetectionTransformer(DetectorSettings settings, CspDetector detector, ImagePreprocessing normalisation, Device device, int? threads)
     {
-        Settings = settings;
-        Detector = detector;
-        Normalisation = normalisation;
-        DeviceUsed = device;
-        Threads = threads;
+        (Settings, Detector, Normalisation, DeviceUsed, Threads) = (settings, detector, normalisation, device, threads);
         detector.to(device);
         detector.OptimizeForInference();
         decoder = new DetectionDecoder(detector.Anchors, settings.Classes, settings.ScoreThreshold, settings.IouThreshold, settings.MaxDetections);

@@ -1,7 +1,3 @@
-using MLNet.CSP.Detection;
-using MLNet.CSP.Imaging;
-using MLNet.CSP.Pipelines.Data;
-
 namespace MLNet.CSP.Pipelines.Detection;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using MLNet.CSP.Detection;
-using MLNet.CSP.Imaging;
-using MLNet.CSP.Pipelines.Internal;
 using TorchSharp.PyBridge;
 
 namespace MLNet.CSP.Pipelines.Detection;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using MLNet.CSP.Detection;
-using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Pipelines.Training;
 

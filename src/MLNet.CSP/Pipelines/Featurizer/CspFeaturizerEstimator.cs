@@ -1,39 +1,23 @@
-using MLNet.CSP.Backend;
-using MLNet.CSP.Imaging;
-using MLNet.CSP.Pipelines.Data;
-using MLNet.CSP.Pipelines.Internal;
-using MLNet.CSP.Weights;
-
 namespace MLNet.CSP.Pipelines.Featurizer;
 
 /// <summary>
 /// Estimator of <c>mlContext.Transforms.CspFeaturize</c>: turns an image column into the pooled features of a
 /// frozen CSP (or reference) backbone. <see cref="Fit"/> loads the network; it does not read the data.
 /// </summary>
-public sealed class CspFeaturizerEstimator : IEstimator<CspFeaturizerTransformer>
+public sealed class CspFeaturizerEstimator : CspEstimator<CspFeaturizerOptions, CspFeaturizerTransformer>
 {
-    private readonly IHost host;
-    private readonly CspFeaturizerOptions options;
-
-    internal CspFeaturizerEstimator(IHostEnvironment env, CspFeaturizerOptions options)
+    internal CspFeaturizerEstimator(IHostEnvironment env, CspFeaturizerOptions options) : base(env, options, nameof(CspFeaturizerEstimator))
     {
-        ArgumentNullException.ThrowIfNull(env);
-        host = env.Register(nameof(CspFeaturizerEstimator));
-        this.options = Validate(options);
     }
 
-    /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    private protected override IEnumerable<SchemaShape.Column> AppendedColumns(SchemaShape inputSchema)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
         ImageColumn.Check(inputSchema, InputColumnName);
-        var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[options.OutputColumnName] = MLNetInternals.VectorColumn(options.OutputColumnName, NumberDataViewType.Single);
-        return new SchemaShape(columns.Values);
+        return [MLNetInternals.VectorColumn(options.OutputColumnName, NumberDataViewType.Single)];
     }
 
     /// <inheritdoc />
-    public CspFeaturizerTransformer Fit(IDataView input)
+    public override CspFeaturizerTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         ImageColumn.Check(input.Schema, InputColumnName);
@@ -47,10 +31,4 @@ public sealed class CspFeaturizerEstimator : IEstimator<CspFeaturizerTransformer
 
     private string InputColumnName => options.InputColumnName ?? options.OutputColumnName;
 
-    private static CspFeaturizerOptions Validate(CspFeaturizerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        return options;
-    }
 }

@@ -1,5 +1,3 @@
-using MLNet.CSP.Pipelines.Internal;
-
 namespace MLNet.CSP.Pipelines.Featurizer;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Pipelines.Detection;
 using MLNet.CSP.Pipelines.Featurizer;
-using MLNet.CSP.Pipelines.Internal;
 
 // ML.NET records this assembly's name in every saved model and registers it on load, so these loaders are found
 // in a fresh process without any registration call.

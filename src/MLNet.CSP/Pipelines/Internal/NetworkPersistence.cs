@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using MLNet.CSP.Imaging;
-using MLNet.CSP.Weights;
 
 namespace MLNet.CSP.Pipelines.Internal;
 

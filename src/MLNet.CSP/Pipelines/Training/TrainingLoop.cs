@@ -1,6 +1,4 @@
-using MLNet.CSP.Backend;
 using MLNet.CSP.Pipelines.Classification;
-using MLNet.CSP.Weights;
 using TorchSharp.Modules;
 
 namespace MLNet.CSP.Pipelines.Training;
