@@ -41,7 +41,9 @@ public abstract class CspImageTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new AppendingDataView(input, CreateMapping(input.Schema), BatchSize, Computation());
+        var mapping = CreateMapping(input.Schema);
+        Inspect(input);
+        return new AppendingDataView(input, mapping, BatchSize, Computation());
     }
 
     /// <inheritdoc />
@@ -61,6 +63,11 @@ public abstract class CspImageTransformer : ITransformer, IDisposable
 
     /// <summary>The appended columns, for a batch of preprocessed images: values into the destination, row after row.</summary>
     private protected abstract void Compute(TorchSharp.torch.Tensor images, Span<float> destination);
+
+    /// <summary>Looks at the data a batch <c>Transform</c> is given (e.g. to warn about rows other components will skip).</summary>
+    private protected virtual void Inspect(IDataView input)
+    {
+    }
 
     /// <summary>The columns this transformer appends.</summary>
     private protected abstract IReadOnlyList<AppendedColumn> Columns();

@@ -84,4 +84,39 @@ public sealed class AlphaAndTruncationTests : TempDirectoryTest
         for (Exception? x = e; x is not null; x = x.InnerException) all.Add(x);
         Assert.IsTrue(all.Any(x => x.Message.Contains("column 'Image' at row 1") && x.Message.Contains("truncated")), string.Join(" | ", all.Select(x => x.Message)));
     }
+
+    private sealed class PathRow
+    {
+        public string ImagePath { get; set; } = "";
+    }
+
+    [TestMethod]
+    [DataRow(SKEncodedImageFormat.Png, "png")]
+    [DataRow(SKEncodedImageFormat.Jpeg, "jpg")]
+    public void LoadImagesFilesCutShortAreAnErrorThatNamesTheFile(SKEncodedImageFormat format, string extension)
+    {
+        var bytes = Encode(255, format);
+        string whole = Path.Combine(Folder, "whole." + extension), cut = Path.Combine(Folder, "cut." + extension), trailing = Path.Combine(Folder, "trailing." + extension);
+        File.WriteAllBytes(whole, bytes);
+        File.WriteAllBytes(cut, bytes[..(bytes.Length * 2 / 3)]);
+        File.WriteAllBytes(trailing, [.. bytes, .. new byte[] { 0, 0, 13, 10 }]); // bytes after a whole image (some cameras add them)
+        var ml = new MLContext(seed: 1);
+        IDataView Rows(params string[] paths) => ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { ImagePath = p }));
+        var load = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath");
+        var featurize = ml.Transforms.CspFeaturize(new CspFeaturizerOptions
+        {
+            InputColumnName = "Image", OutputColumnName = "Features", Architecture = "cs3darknet_s", ImageSize = 32, BatchSize = 2,
+        });
+        var good = Rows(whole, trailing);
+        var model = load.Append(featurize).Fit(good);
+        var features = model.Transform(good).GetColumn<float[]>("Features").ToList();
+        Assert.HasCount(2, features, "A whole file, with or without trailing bytes, is accepted.");
+        CollectionAssert.AreEqual(features[0], features[1]);
+
+        var e = Assert.Throws<Exception>(() => model.Transform(Rows(whole, cut)).GetColumn<float[]>("Features").ToList());
+        var all = new List<Exception>();
+        for (Exception? x = e; x is not null; x = x.InnerException) all.Add(x);
+        Assert.IsTrue(all.Any(x => x.Message.Contains("at row 1") && x.Message.Contains($"file '{cut}'") && x.Message.Contains("truncated")),
+            string.Join(" | ", all.Select(x => x.Message)));
+    }
 }

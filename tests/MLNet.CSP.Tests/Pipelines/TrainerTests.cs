@@ -120,6 +120,20 @@ public sealed class TrainerTests : TempDirectoryTest
         Assert.Throws<OperationCanceledException>(() => ml2.MulticlassClassification.Trainers.CspImageClassification(first).Fit(train2));
         Assert.IsTrue(File.Exists(Path.Combine(checkpoints, "state.json")));
 
+        // A copy of the checkpoint with one byte changed is refused, naming the file, instead of resuming from it.
+        string damaged = Path.Combine(Folder, "damaged");
+        Directory.CreateDirectory(damaged);
+        foreach (var file in Directory.GetFiles(checkpoints)) File.Copy(file, Path.Combine(damaged, Path.GetFileName(file)));
+        var bytes = File.ReadAllBytes(Path.Combine(damaged, "last.safetensors"));
+        bytes[^10] ^= 0x40;
+        File.WriteAllBytes(Path.Combine(damaged, "last.safetensors"), bytes);
+        var (mlDamaged, trainDamaged, _, _) = Fashion(seed: 9, trainPerClass: 20);
+        var fromDamaged = Small(epochs: 3);
+        fromDamaged.CheckpointDirectory = damaged;
+        var refused = Assert.ThrowsExactly<InvalidDataException>(() => mlDamaged.MulticlassClassification.Trainers.CspImageClassification(fromDamaged).Fit(trainDamaged));
+        StringAssert.Contains(refused.Message, Path.Combine(damaged, "last.safetensors"));
+        StringAssert.Contains(refused.Message, "SHA-256");
+
         var (ml3, train3, _, _) = Fashion(seed: 9, trainPerClass: 20);
         var resumed = Small(epochs: 3);
         resumed.CheckpointDirectory = checkpoints;
@@ -129,6 +143,24 @@ public sealed class TrainerTests : TempDirectoryTest
         CollectionAssert.AreEqual(new[] { 3 }, epochs, "Only the unfinished epoch runs again.");
         var actual = Scores(model.Transform(test));
         for (int i = 0; i < expected.Length; i += 20) FeaturizerTests.AssertClose(expected[i], actual[i], $"row {i}");
+    }
+
+    [TestMethod]
+    public void RowsWithALabelTrainingNeverSawAreCountedAndLogged()
+    {
+        var ml = new MLContext(seed: 4);
+        var rows = FashionMnist.Load("train").GroupBy(r => r.Label).SelectMany(g => g.Take(10)).ToList();
+        var train = Images(ml, rows);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
+        using var model = ml.MulticlassClassification.Trainers.CspImageClassification(Small()).Fit(keys.Transform(train));
+        var test = FashionMnist.Load("test").Take(18).ToList();
+        foreach (var row in test.Take(6)) row.Label = "never-seen";
+        var warnings = new List<string>();
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) warnings.Add(e.Message); };
+        var scored = model.Transform(keys.Transform(Images(ml, test)));
+        Assert.AreEqual((6L, 18L), model.MissingLabels);
+        Assert.IsTrue(warnings.Any(w => w.Contains("6 of 18 rows have no label in column 'Label'")), string.Join(" | ", warnings));
+        Assert.HasCount(18, scored.GetColumn<float[]>("Score").ToList(), "Scoring itself goes on for every row.");
     }
 
     [TestMethod]

@@ -43,7 +43,7 @@ internal static class ClassifierPersistence
             {
                 NetworkPersistence.ReadWeights(openStream(NetworkPersistence.WeightsStream), model);
                 var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu);
-                return new CspImageClassificationTransformer(settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved));
+                return new CspImageClassificationTransformer(env, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved));
             }
             catch
             {

@@ -87,7 +87,7 @@ public sealed class CspImageClassificationTrainer : CspEstimator<CspImageClassif
             }
             var settings = new ClassifierSettings(options.ImageColumnName, options.LabelColumnName, options.ScoreColumnName,
                 options.PredictedLabelColumnName, classes, KeyValues.From(labelColumn), options.InferenceBatchSize, options.Device, options.FallbackToCpu);
-            return new CspImageClassificationTransformer(settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device, options.TorchThreads));
+            return new CspImageClassificationTransformer(host, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device, options.TorchThreads));
         }
         catch
         {

@@ -6,8 +6,14 @@ namespace MLNet.CSP.Pipelines.Classification;
 /// </summary>
 public sealed class CspImageClassificationTransformer : CspImageTransformer
 {
-    internal CspImageClassificationTransformer(ClassifierSettings settings, InferenceNetwork network)
-        : base(network, settings.ImageColumnName, settings.BatchSize) => Settings = settings;
+    private readonly IHost host;
+
+    internal CspImageClassificationTransformer(IHostEnvironment env, ClassifierSettings settings, InferenceNetwork network)
+        : base(network, settings.ImageColumnName, settings.BatchSize)
+    {
+        host = env.Register(nameof(CspImageClassificationTransformer));
+        Settings = settings;
+    }
 
     internal ClassifierSettings Settings { get; }
 
@@ -29,4 +35,37 @@ public sealed class CspImageClassificationTransformer : CspImageTransformer
     ];
 
     private protected override void Save(ModelSaveContext ctx) => ClassifierPersistence.Save(ctx, this);
+
+    /// <summary>
+    /// When the data carries the training's label column, counts the rows whose label is missing (a value training never
+    /// saw becomes the missing key in <c>MapValueToKey</c>) and warns on ML.NET's log channel: ML.NET's <c>Evaluate</c>
+    /// leaves those rows out of every metric without a word. Reads only the label column.
+    /// </summary>
+    private protected override void Inspect(IDataView input)
+    {
+        if (input.Schema.GetColumnOrNull(Settings.LabelColumnName) is not { Type: KeyDataViewType { RawType: var raw } } label || raw != typeof(uint)) return;
+        MissingLabels = CountMissing(input, label);
+        if (MissingLabels.Missing == 0) return;
+        using var channel = host.Start("Labels");
+        channel.Warning($"{MissingLabels.Missing} of {MissingLabels.Rows} rows have no label in column '{Settings.LabelColumnName}' (a value not seen in " +
+            "training maps to the missing key); ML.NET's Evaluate leaves such rows out of every metric.");
+    }
+
+    /// <summary>Rows without a label in the data of the last batch <c>Transform</c> that carried the label column.</summary>
+    public (long Missing, long Rows) MissingLabels { get; private set; }
+
+    private static (long Missing, long Rows) CountMissing(IDataView input, DataViewSchema.Column label)
+    {
+        long missing = 0, rows = 0;
+        using var cursor = input.GetRowCursor([label]);
+        var getter = cursor.GetGetter<uint>(label);
+        uint key = 0;
+        while (cursor.MoveNext())
+        {
+            getter(ref key);
+            rows++;
+            if (key == 0) missing++;
+        }
+        return (missing, rows);
+    }
 }

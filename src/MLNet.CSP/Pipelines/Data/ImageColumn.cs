@@ -69,6 +69,9 @@ internal static class ImageColumn
                     throw RowError(name, row.Position, "could not be loaded", e);
                 }
                 if (image is null || image.Width <= 0 || image.Height <= 0) throw RowError(name, row.Position, "is missing or could not be decoded", null);
+                // LoadImages tags each image with its file; a JPEG or PNG cut short decodes there without an error.
+                if (image.Tag is string file && EncodedImageFile.Problem(file) is { } problem)
+                    throw new InvalidDataException($"The image in column '{name}' at row {row.Position} (file '{file}') is truncated or damaged: {problem}");
                 return (image, false);
             };
         }

@@ -1,10 +1,11 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>
-/// What a checkpoint directory records about a run: after which epoch it was saved and the run's identity
-/// (resuming with other data or options starts over instead of mixing runs).
+/// What a checkpoint directory records about a run: after which epoch it was saved, the run's identity (resuming with
+/// other data or options starts over instead of mixing runs) and the SHA-256 of each checkpoint file, checked on resume.
 /// </summary>
 internal sealed record TrainingState(int CompletedEpochs, string Fingerprint, double BestMetric, int BestEpoch, int EpochsWithoutImprovement, bool Frozen)
 {
@@ -13,18 +14,42 @@ internal sealed record TrainingState(int CompletedEpochs, string Fingerprint, do
     public const string OptimizerFile = "optimizer.bin";
     public const string BestFile = "best.safetensors";
 
+    /// <summary>SHA-256 (hex) of each checkpoint file present when the state was written; null in states of MLNet.CSP 1.x.</summary>
+    public Dictionary<string, string>? Checksums { get; init; }
+
+    /// <summary>
+    /// The directory's state when it belongs to this run (same fingerprint, weights present), else null.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A checkpoint file changed or vanished after it was written.</exception>
     public static TrainingState? TryRead(string directory, string fingerprint)
     {
         string path = Path.Combine(directory, StateFile);
         if (!File.Exists(path)) return null;
         var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path));
-        return state is not null && state.Fingerprint == fingerprint && File.Exists(Path.Combine(directory, ModelFile)) ? state : null;
+        if (state is null || state.Fingerprint != fingerprint || !File.Exists(Path.Combine(directory, ModelFile))) return null;
+        foreach (var (file, expected) in state.Checksums ?? [])
+        {
+            string checkpoint = Path.Combine(directory, file);
+            if (!File.Exists(checkpoint))
+                throw new InvalidDataException($"Checkpoint file '{checkpoint}' is missing; {StateFile} lists it. Delete the directory '{directory}' to start over.");
+            if (!string.Equals(Hash(checkpoint), expected, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"Checkpoint file '{checkpoint}' is damaged: its SHA-256 differs from the one written with it. Delete the directory '{directory}' to start over.");
+        }
+        return state;
     }
 
     public void Write(string directory)
     {
+        var sums = new[] { ModelFile, OptimizerFile, BestFile }.Where(f => File.Exists(Path.Combine(directory, f)))
+            .ToDictionary(f => f, f => Hash(Path.Combine(directory, f)));
         string path = Path.Combine(directory, StateFile);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this));
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this with { Checksums = sums }));
         File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    private static string Hash(string file)
+    {
+        using var stream = File.OpenRead(file);
+        return Convert.ToHexString(SHA256.HashData(stream));
     }
 }
