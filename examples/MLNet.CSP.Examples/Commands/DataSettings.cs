@@ -32,6 +32,10 @@ public class DataSettings : CommandSettings
     [Description("Start from a checkpoint (.safetensors/.pth), e.g. a published timm checkpoint.")]
     public string? Weights { get; set; }
 
+    [CommandOption("--pretrained")]
+    [Description("Start from the architecture's published ImageNet weights (name.tag picks a tag), downloaded once into the Hugging Face cache.")]
+    public bool Pretrained { get; set; }
+
     [CommandOption("--out <DIR>")]
     [Description("Where the model zip and the PNG plots go.")]
     [DefaultValue("output")]

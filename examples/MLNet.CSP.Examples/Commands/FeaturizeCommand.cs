@@ -14,13 +14,14 @@ public sealed class FeaturizeCommand : Command<DataSettings>
         var ml = new MLContext(seed: settings.Seed);
         Directory.CreateDirectory(settings.Output);
         var (train, test, trainCount, testCount) = Datasets.Load(ml, settings);
-        AnsiConsole.MarkupLine($"Featurizing with [bold]{settings.Architecture}[/] ({(settings.Weights is null ? "random weights from the seed" : Markup.Escape(settings.Weights))}) and training LbfgsMaximumEntropy on {trainCount} images; testing on {testCount}.");
+        AnsiConsole.MarkupLine($"Featurizing with [bold]{settings.Architecture}[/] ({(settings.Weights is not null ? Markup.Escape(settings.Weights) : settings.Pretrained ? "published ImageNet weights" : "random weights from the seed")}) and training LbfgsMaximumEntropy on {trainCount} images; testing on {testCount}.");
         var pipeline = ml.Transforms.CspFeaturize(new CspFeaturizerOptions
         {
             InputColumnName = "Image",
             OutputColumnName = "Features",
             Architecture = settings.Architecture,
             WeightsPath = settings.Weights,
+            Pretrained = PretrainedDownload.Prepare(settings),
             ImageSize = settings.ImageSize,
             CropFraction = 1.0,
         })

@@ -54,6 +54,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             ImageSize = settings.ImageSize,
             CropFraction = 1.0,
             WeightsPath = settings.Weights,
+            Pretrained = PretrainedDownload.Prepare(settings),
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
             LearningRate = settings.LearningRate,

@@ -17,7 +17,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     public string Architecture { get; }
 
     /// <summary>Preprocessing that the published checkpoint expects.</summary>
-    public PretrainedConfig Pretrained { get; }
+    public PretrainedConfig Pretrained { get; internal set; }
 
     /// <summary>Channels of the final feature map (= length of the pooled feature vector).</summary>
     public abstract int NumFeatures { get; }

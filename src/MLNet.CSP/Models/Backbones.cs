@@ -52,17 +52,42 @@ public static class Backbones
         }
     }
 
-    /// <summary>Creates a freshly initialised network of the given architecture.</summary>
-    /// <param name="name">A registered name (see <see cref="Names"/>).</param>
+    /// <summary>Creates a network of the given architecture, freshly initialised or with its published ImageNet weights.</summary>
+    /// <param name="name">A registered name (see <see cref="Names"/>), optionally with timm's pretrained tag after a dot
+    /// (<c>cspresnext50.ra_in1k</c>); the tag selects the weights and their preprocessing (<see cref="Backbone.Pretrained"/>).</param>
     /// <param name="numClasses">Classifier outputs; 0 for a network without classifier.</param>
-    public static Backbone Create(string name, int numClasses = 1000)
+    /// <param name="pretrained">Load the published weights (default tag unless the name has one), downloaded from the Hugging
+    /// Face Hub into its shared cache on first use (<see cref="Weights.Hub.HubDownloads"/>); the ImageNet classifier is kept
+    /// for 1000 classes and replaced (freshly initialised) otherwise.</param>
+    /// <param name="hub">Where and how to fetch; null reads the environment as huggingface_hub does.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="pretrained"/> for an architecture without published weights (the message lists those with weights).</exception>
+    public static Backbone Create(string name, int numClasses = 1000, bool pretrained = false, Weights.Hub.HubOptions? hub = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(numClasses);
-        var config = GetConfig(name);
+        var (architecture, _) = PretrainedTags.Split(name);
+        var config = GetConfig(architecture);
+        var preprocessing = PretrainedTags.Preprocessing(name);
+        var weights = pretrained
+            ? preprocessing.Weights ?? throw new InvalidOperationException(
+                $"'{architecture}' has no published pretrained weights. These do: {string.Join(", ", PretrainedTags.WithWeights())}.")
+            : null;
+        string? file = weights is null ? null : Weights.Hub.HubDownloads.Download(weights, hub);
         TorchNative.EnsureLoaded();
         string canonical;
-        lock (Gate) canonical = OrderedNames.First(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
-        return config.Build(canonical, numClasses);
+        lock (Gate) canonical = OrderedNames.First(n => string.Equals(n, architecture, StringComparison.OrdinalIgnoreCase));
+        var backbone = config.Build(canonical, numClasses);
+        try
+        {
+            backbone.Pretrained = preprocessing;
+            if (file is not null)
+                Checkpoint.Load(backbone, file, numClasses == 1000 ? null : new CheckpointLoadOptions { ExcludeClassifier = true });
+            return backbone;
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Parameter count and multiply-accumulates of an architecture at an input size.</summary>

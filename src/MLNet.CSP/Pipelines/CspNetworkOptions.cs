@@ -18,6 +18,17 @@ public abstract class CspNetworkOptions
     /// </summary>
     public string? WeightsPath { get; set; }
 
+    /// <summary>
+    /// Start from the architecture's published ImageNet weights, downloaded from the Hugging Face Hub into its shared cache
+    /// on first use (<see cref="Weights.Hub.HubOptions"/> reads HF_HUB_CACHE, HF_HUB_OFFLINE, HF_TOKEN, HF_ENDPOINT). The
+    /// architecture may name a tag (<c>cspresnext50.ra_in1k</c>); without one, its default. Ignored when
+    /// <see cref="WeightsPath"/> is given. The MLContext's seed still draws everything the weights do not fix.
+    /// </summary>
+    public bool Pretrained { get; set; }
+
+    /// <summary>Where and how pretrained weights are fetched; null reads the environment.</summary>
+    public Weights.Hub.HubOptions? Hub { get; set; }
+
     /// <summary>Network input side in pixels (<see cref="CspDefaults.MinImageSize"/> to <see cref="CspDefaults.MaxImageSize"/>); null: the checkpoint's pretrained input size.</summary>
     public int? ImageSize { get; set; }
 
@@ -48,7 +59,9 @@ public abstract class CspNetworkOptions
     /// <summary>Checks every shared setting (and the component's own, in overrides); throws naming the option.</summary>
     internal virtual void Validate()
     {
-        Backbones.GetConfig(Architecture ?? throw new ArgumentNullException(nameof(Architecture))); // unknown names list the registered ones
+        Backbones.GetConfig(PretrainedTags.Split(Architecture ?? throw new ArgumentNullException(nameof(Architecture))).Architecture); // unknown names list the registered ones
+        if (Pretrained && WeightsPath is null && PretrainedTags.Weights(Architecture) is null)
+            throw new ArgumentException($"Pretrained: '{Architecture}' has no published weights. These do: {string.Join(", ", PretrainedTags.WithWeights())}.", nameof(Pretrained));
         if (WeightsPath is not null && !File.Exists(WeightsPath))
             throw new FileNotFoundException($"Weights file '{WeightsPath}' was not found.", WeightsPath);
         if (ImageSize is int size && (size < CspDefaults.MinImageSize || size > CspDefaults.MaxImageSize))

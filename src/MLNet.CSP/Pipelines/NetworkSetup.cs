@@ -9,7 +9,7 @@ internal static class NetworkSetup
         TorchNative.EnsureLoaded();
         var resolved = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu);
         if (resolved.type == DeviceType.CPU) LogBackend(host);
-        var pretrained = Backbones.GetConfig(options.Architecture).Pretrained;
+        var pretrained = PretrainedTags.Preprocessing(options.Architecture);
         return (resolved, ImagePreprocessing.FromPretrained(pretrained, options.ImageSize, options.CropFraction, options.Interpolation, options.Mean, options.Std));
     }
 
@@ -24,13 +24,15 @@ internal static class NetworkSetup
     }
 
     /// <summary>
-    /// Creates the network with weights drawn from <paramref name="seed"/>, then loads <paramref name="weightsPath"/>
-    /// without its classifier (a fresh one for <paramref name="numClasses"/> stays).
+    /// Creates the network with weights drawn from <paramref name="seed"/>, then loads the options' weights file, or the
+    /// published weights when <see cref="CspNetworkOptions.Pretrained"/>, without their classifier unless it fits
+    /// (a fresh one for <paramref name="numClasses"/> stays).
     /// </summary>
-    public static Backbone Create(string architecture, int numClasses, string? weightsPath, int seed)
+    public static Backbone Create(CspNetworkOptions options, int numClasses, int seed)
     {
+        string? weightsPath = options.WeightsPath;
         torch.manual_seed(seed);
-        var backbone = Backbones.Create(architecture, numClasses);
+        var backbone = Backbones.Create(options.Architecture, numClasses, pretrained: options.Pretrained && weightsPath is null, options.Hub);
         try
         {
             if (weightsPath is not null)

@@ -53,7 +53,7 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(stateDict);
         options ??= CheckpointLoadOptions.Strict;
         var target = model.state_dict();
-        var source2 = StripPrefix(stateDict, "module.");
+        var source2 = RenameLegacyDenseNetKeys(StripPrefix(stateDict, "module."));
         bool IsClassifier(string key) => key.StartsWith(model.ClassifierPrefix, StringComparison.Ordinal);
 
         var missing = new List<string>();
@@ -154,6 +154,16 @@ public static class Checkpoint
         if (result.Count == 0) throw new InvalidDataException("The file holds no tensors.");
         return result;
     }
+
+    /// <summary>
+    /// torchvision's first DenseNet checkpoints name a dense layer's parts <c>norm.1</c>, <c>conv.2</c>, ...; the modules (and
+    /// timm's hub copies) use <c>norm1</c>, <c>conv2</c>. Both load; torchvision and timm rename the same way.
+    /// </summary>
+    internal static Dictionary<string, Tensor> RenameLegacyDenseNetKeys(Dictionary<string, Tensor> stateDict) =>
+        stateDict.ToDictionary(kv => LegacyDenseLayerKey.Replace(kv.Key, "$1.$2$3.$4"), kv => kv.Value, StringComparer.Ordinal);
+
+    private static readonly System.Text.RegularExpressions.Regex LegacyDenseLayerKey =
+        new(@"^(.*denselayer\d+)\.(norm|relu|conv)\.([12])\.(weight|bias|running_mean|running_var|num_batches_tracked)$", System.Text.RegularExpressions.RegexOptions.Compiled);
 
     private static Dictionary<string, Tensor> StripPrefix(IReadOnlyDictionary<string, Tensor> stateDict, string prefix)
     {

@@ -49,7 +49,7 @@ public sealed class CspImageClassificationTrainer : CspEstimator<CspImageClassif
         using var threads = TorchThreads.Use(options.TorchThreads);
         var (device, preprocessing) = NetworkSetup.Prepare(host, options);
         int seed = host.Rand.Next();
-        var model = NetworkSetup.Create(options.Architecture, classes, options.WeightsPath, seed);
+        var model = NetworkSetup.Create(options, classes, seed);
         try
         {
             using var all = TrainingImages.Read(input, options.ImageColumnName, imageKind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);

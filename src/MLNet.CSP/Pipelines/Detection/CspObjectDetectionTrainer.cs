@@ -60,8 +60,10 @@ public sealed class CspObjectDetectionTrainer : CspEstimator<CspObjectDetectionO
         var detector = new CspDetector(options.Architecture, classes, options.Neck, anchors, size);
         try
         {
-            if (options.WeightsPath is not null)
-                Checkpoint.Load(detector.Backbone, options.WeightsPath, new CheckpointLoadOptions { ExcludeClassifier = true });
+            string? backboneWeights = options.WeightsPath
+                ?? (options.Pretrained ? Weights.Hub.HubDownloads.Download(PretrainedTags.Weights(options.Architecture)!, options.Hub, options.CancellationToken) : null);
+            if (backboneWeights is not null)
+                Checkpoint.Load(detector.Backbone, backboneWeights, new CheckpointLoadOptions { ExcludeClassifier = true });
             new DetectorTraining(host, options, detector, data, normalisation, device, seed).Run();
             var settings = new DetectorSettings(options.ImageColumnName, options.LabelColumnName, options.BoundingBoxColumnName,
                 options.PredictedLabelColumnName, options.ScoreColumnName, options.PredictedBoundingBoxColumnName, classes, KeyValues.From(labelColumn),

@@ -24,7 +24,7 @@ public sealed class CspFeaturizerEstimator : CspEstimator<CspFeaturizerOptions, 
         using var threads = TorchThreads.Use(options.TorchThreads);
         var (device, preprocessing) = NetworkSetup.Prepare(host, options);
         // Without a checkpoint the weights are drawn from the MLContext's seed, so they are repeatable.
-        var backbone = NetworkSetup.Create(options.Architecture, numClasses: 0, options.WeightsPath, host.Rand.Next());
+        var backbone = NetworkSetup.Create(options, numClasses: 0, host.Rand.Next());
         var settings = new FeaturizerSettings(InputColumnName, options.OutputColumnName, options.BatchSize, options.Device, options.FallbackToCpu);
         return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, options.Pooling, device, options.TorchThreads));
     }
