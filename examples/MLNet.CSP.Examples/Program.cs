@@ -12,6 +12,7 @@ app.Configure(config =>
     config.AddCommand<TrainCommand>("train").WithDescription("Train a CSP classifier (CspImageClassification) on image folders; metrics, confusion matrix, plots, model zip.");
     config.AddCommand<FeaturizeCommand>("featurize").WithDescription("Frozen backbone: LoadImages -> CspFeaturize -> LbfgsMaximumEntropy on the same folders.");
     config.AddCommand<PredictCommand>("predict").WithDescription("Load a saved model zip and classify one image or a folder (top-k with probabilities).");
+    config.AddCommand<DetectCommand>("detect").WithDescription("Generate a garment detection set, train CspObjectDetection (EFM neck by default), COCO metrics, pictures with boxes, model zip.");
     config.AddCommand<ZooCommand>("zoo").WithDescription("List the backbones with parameters, MACs and input size; time one forward pass each.");
 });
 return app.Run(args);

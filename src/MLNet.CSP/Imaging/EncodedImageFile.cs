@@ -19,7 +19,10 @@ internal static class EncodedImageFile
         try
         {
             using var stream = File.OpenRead(path);
-            if (stream.Length < tail.Length || stream.Read(head) != head.Length) return stream.Length == 0 ? "the file is empty" : null;
+            if (stream.Length == 0) return "the file is empty";
+            int got = stream.Read(head);
+            bool known = got >= 2 && head[0] == 0xFF && head[1] == 0xD8 || got == head.Length && head.AsSpan().SequenceEqual(PngSignature);
+            if (stream.Length < tail.Length) return known ? $"the file ends after {stream.Length} bytes" : null;
             stream.Seek(-tail.Length, SeekOrigin.End);
             stream.ReadExactly(tail);
         }

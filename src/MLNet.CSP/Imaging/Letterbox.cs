@@ -1,15 +1,16 @@
 namespace MLNet.CSP.Imaging;
 
 /// <summary>
-/// Where an image lands in a square detector input: scaled by <see cref="Scale"/> to fit (aspect ratio kept), placed at
-/// (<see cref="PadX"/>, <see cref="PadY"/>), the rest filled with grey (YOLO's 114).
+/// Where an image lands in a square detector input: resized to fit (aspect ratio kept, each side rounded to whole pixels),
+/// placed at (<see cref="PadX"/>, <see cref="PadY"/>), the rest filled with grey (YOLO's 114).
 /// </summary>
-/// <param name="Scale">Input pixels per original pixel.</param>
+/// <param name="ScaleX">Input pixels per original pixel across (the resized width over the original width).</param>
+/// <param name="ScaleY">Input pixels per original pixel down.</param>
 /// <param name="PadX">Left padding in input pixels.</param>
 /// <param name="PadY">Top padding in input pixels.</param>
 /// <param name="Width">Scaled image width in input pixels.</param>
 /// <param name="Height">Scaled image height in input pixels.</param>
-public readonly record struct Letterbox(float Scale, int PadX, int PadY, int Width, int Height)
+public readonly record struct Letterbox(float ScaleX, float ScaleY, int PadX, int PadY, int Width, int Height)
 {
     /// <summary>Grey of the padding, in [0, 1] before normalisation.</summary>
     public const float PadValue = 114f / 255f;
@@ -22,20 +23,20 @@ public readonly record struct Letterbox(float Scale, int PadX, int PadY, int Wid
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         float scale = Math.Min(size / (float)width, size / (float)height);
         int w = Math.Clamp((int)Math.Round(width * scale), 1, size), h = Math.Clamp((int)Math.Round(height * scale), 1, size);
-        return new Letterbox(scale, (size - w) / 2, (size - h) / 2, w, h);
+        return new Letterbox(w / (float)width, h / (float)height, (size - w) / 2, (size - h) / 2, w, h);
     }
 
     /// <summary>An original x coordinate in input pixels.</summary>
-    public float ToInputX(float x) => x * Scale + PadX;
+    public float ToInputX(float x) => x * ScaleX + PadX;
 
     /// <summary>An original y coordinate in input pixels.</summary>
-    public float ToInputY(float y) => y * Scale + PadY;
+    public float ToInputY(float y) => y * ScaleY + PadY;
 
     /// <summary>An input x coordinate in original pixels.</summary>
-    public float ToOriginalX(float x) => (x - PadX) / Scale;
+    public float ToOriginalX(float x) => (x - PadX) / ScaleX;
 
     /// <summary>An input y coordinate in original pixels.</summary>
-    public float ToOriginalY(float y) => (y - PadY) / Scale;
+    public float ToOriginalY(float y) => (y - PadY) / ScaleY;
 
     /// <summary>
     /// The image letterboxed into a normalised [3, size, size] tensor: <see cref="Place"/>, then (x - mean) / std.

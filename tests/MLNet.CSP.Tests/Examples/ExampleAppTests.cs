@@ -43,6 +43,20 @@ public sealed class ExampleAppTests : TempDirectoryTest
         StringAssert.Contains(zoo, "3.074");
     }
 
+    [TestMethod]
+    public void DetectGeneratesTrainsEvaluatesAndDrawsOffline()
+    {
+        string output = Path.Combine(Folder, "detect");
+        string detect = Run("detect", "--train", "16", "--test", "8", "--image-size", "128", "--epochs", "2", "--out", output);
+        StringAssert.Contains(detect, "Average Precision  (AP) @[ IoU=0.50:0.95");
+        StringAssert.Contains(detect, "mAP50");
+        Assert.HasCount(16, Directory.GetFiles(Path.Combine(output, "train"), "*.png"));
+        Assert.IsTrue(File.Exists(Path.Combine(output, "detector.zip")));
+        var previews = Directory.GetFiles(Path.Combine(output, "previews"), "*.png");
+        Assert.HasCount(8, previews);
+        AssertPng(previews[0], 128, 128);
+    }
+
     private static void AssertPng(string path, int width, int height)
     {
         Assert.IsTrue(File.Exists(path), path);

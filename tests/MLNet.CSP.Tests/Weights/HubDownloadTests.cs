@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Models;
 using MLNet.CSP.Weights;
@@ -158,6 +160,37 @@ public sealed class HubDownloadTests : TempDirectoryTest
         StringAssert.Contains(none.Message, "cspresnext50 (timm/cspresnext50.ra_in1k)");
         Assert.AreEqual(176, PretrainedTags.Preprocessing("resnet50.tv2_in1k").InputSize, "A tag brings timm's preprocessing for it.");
         Assert.AreEqual("timm/resnet50.tv2_in1k", PretrainedTags.Weights("resnet50.tv2_in1k")!.Repository);
+    }
+
+    [TestMethod]
+    public void FeaturizerAndTrainerStartFromPretrainedWeightsLikeFromTheFile()
+    {
+        string source = Path.Combine(Folder, "source.safetensors");
+        torch.manual_seed(12);
+        using (var published = Backbones.Create("cs3darknet_m")) Checkpoint.Save(published, source);
+        using var hub = new LocalHub();
+        hub.Add("timm/cs3darknet_m.c2ns_in1k", "model.safetensors", File.ReadAllBytes(source));
+
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var rows = Pipelines.FashionMnist.Load("test").Take(4).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var images = ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(data).Transform(data);
+        float[][] Features(MLNet.CSP.Pipelines.Featurizer.CspFeaturizerOptions options) =>
+            ml.Transforms.CspFeaturize(options).Fit(images).Transform(images).GetColumn<float[]>("Features").ToArray();
+        MLNet.CSP.Pipelines.Featurizer.CspFeaturizerOptions Options(bool pretrained, string? file) => new()
+        {
+            InputColumnName = "Image", OutputColumnName = "Features", Architecture = "cs3darknet_m", ImageSize = 32,
+            Pretrained = pretrained, WeightsPath = file, Hub = this.Options(hub),
+        };
+        var fromHub = Features(Options(true, null));
+        var fromFile = Features(Options(false, source));
+        for (int i = 0; i < fromHub.Length; i++) CollectionAssert.AreEqual(fromFile[i], fromHub[i], $"row {i}");
+
+        var trainer = Pipelines.TrainerTests.Small();
+        trainer.Architecture = "cs3darknet_s";
+        trainer.Pretrained = true;
+        var refused = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.CspImageClassification(trainer));
+        StringAssert.Contains(refused.Message, "'cs3darknet_s' has no published weights");
     }
 
     [TestMethod]

@@ -78,8 +78,9 @@ internal sealed class DetectionImages : IDisposable
                         objects.Add(new LabeledBox(new BoundingBox(placement.ToInputX(original.X0), placement.ToInputY(original.Y0),
                             placement.ToInputX(original.X1), placement.ToInputY(original.Y1)), (int)key - 1));
                     }
-                    using var placed = Letterbox.Place(decoded, size);
-                    result.images.Add(placed.mul(255f).round_().clamp_(0, 255).to_type(ScalarType.Byte));
+                    using var scope = torch.NewDisposeScope();
+                    var bytes = Letterbox.Place(decoded, size).mul_(255f).round_().clamp_(0, 255).to_type(ScalarType.Byte);
+                    result.images.Add(bytes.MoveToOuterDisposeScope());
                     result.targets.Add(objects);
                 }
                 finally

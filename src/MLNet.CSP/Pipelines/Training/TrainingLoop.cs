@@ -67,9 +67,11 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
 
             if (directory is not null)
             {
-                Checkpoint.Save(model, Path.Combine(directory, TrainingState.ModelFile));
-                optimizer!.save_state_dict(Path.Combine(directory, TrainingState.OptimizerFile));
-                if (bestWeights is not null && bestEpoch == epoch + 1) SaveState(bestWeights, Path.Combine(directory, TrainingState.BestFile));
+                // Staged next to the files they replace, recorded in the state, then moved into place: a run killed in between
+                // resumes from the staged files (TrainingState.TryRead completes the move) instead of finding a mismatch.
+                Checkpoint.Save(model, TrainingState.Staged(directory, TrainingState.ModelFile));
+                optimizer!.save_state_dict(TrainingState.Staged(directory, TrainingState.OptimizerFile));
+                if (bestWeights is not null && bestEpoch == epoch + 1) SaveState(bestWeights, TrainingState.Staged(directory, TrainingState.BestFile));
                 new TrainingState(epoch + 1, fingerprint, best, bestEpoch, stale, frozen).Write(directory);
             }
             if (options.EarlyStoppingPatience is int patience && stale >= patience)

@@ -26,26 +26,44 @@ internal sealed record TrainingState(int CompletedEpochs, string Fingerprint, do
         string path = Path.Combine(directory, StateFile);
         if (!File.Exists(path)) return null;
         var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path));
-        if (state is null || state.Fingerprint != fingerprint || !File.Exists(Path.Combine(directory, ModelFile))) return null;
+        if (state is null || state.Fingerprint != fingerprint || !(File.Exists(Path.Combine(directory, ModelFile)) || File.Exists(Staged(directory, ModelFile)))) return null;
         foreach (var (file, expected) in state.Checksums ?? [])
         {
-            string checkpoint = Path.Combine(directory, file);
+            string checkpoint = Path.Combine(directory, file), staged = Staged(directory, file);
+            if (File.Exists(checkpoint) && Matches(checkpoint, expected)) continue;
+            if (File.Exists(staged) && Matches(staged, expected))
+            {
+                File.Move(staged, checkpoint, overwrite: true); // the last save was interrupted after its state was written
+                continue;
+            }
             if (!File.Exists(checkpoint))
                 throw new InvalidDataException($"Checkpoint file '{checkpoint}' is missing; {StateFile} lists it. Delete the directory '{directory}' to start over.");
-            if (!string.Equals(Hash(checkpoint), expected, StringComparison.OrdinalIgnoreCase))
-                throw new InvalidDataException($"Checkpoint file '{checkpoint}' is damaged: its SHA-256 differs from the one written with it. Delete the directory '{directory}' to start over.");
+            throw new InvalidDataException($"Checkpoint file '{checkpoint}' is damaged: its SHA-256 differs from the one written with it. Delete the directory '{directory}' to start over.");
         }
         return state;
     }
 
+    /// <summary>Where a checkpoint file is written before the state that lists it (same extension, so the format is kept).</summary>
+    public static string Staged(string directory, string file) =>
+        Path.Combine(directory, Path.GetFileNameWithoutExtension(file) + ".next" + Path.GetExtension(file));
+
+    /// <summary>
+    /// Records the state with the checksum of each checkpoint file (the staged one where a new one was just written), then
+    /// moves staged files into place.
+    /// </summary>
     public void Write(string directory)
     {
-        var sums = new[] { ModelFile, OptimizerFile, BestFile }.Where(f => File.Exists(Path.Combine(directory, f)))
-            .ToDictionary(f => f, f => Hash(Path.Combine(directory, f)));
+        var files = new[] { ModelFile, OptimizerFile, BestFile };
+        string Current(string f) => File.Exists(Staged(directory, f)) ? Staged(directory, f) : Path.Combine(directory, f);
+        var sums = files.Where(f => File.Exists(Current(f))).ToDictionary(f => f, f => Hash(Current(f)));
         string path = Path.Combine(directory, StateFile);
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this with { Checksums = sums }));
         File.Move(path + ".tmp", path, overwrite: true);
+        foreach (var f in files)
+            if (File.Exists(Staged(directory, f))) File.Move(Staged(directory, f), Path.Combine(directory, f), overwrite: true);
     }
+
+    private static bool Matches(string file, string expected) => string.Equals(Hash(file), expected, StringComparison.OrdinalIgnoreCase);
 
     private static string Hash(string file)
     {

@@ -13,7 +13,15 @@ namespace MLNet.CSP.Weights.Hub;
 public static class HubDownloads
 {
     private const int MaxRedirects = 5;
-    private static readonly HttpClient Client = new(new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None })
+    /// <summary>A read that delivers nothing for this long counts as a dropped connection (the part stays, resumable).</summary>
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly HttpClient Client = new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = TimeSpan.FromSeconds(15),
+    })
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
@@ -40,9 +48,13 @@ public static class HubDownloads
         {
             meta = await HeadAsync(url, weights, options, cancellation).ConfigureAwait(false);
         }
-        catch (HttpRequestException e)
+        catch (HubDownloadException e) when (e.StatusCode is >= 500 or 429 && cache.Find(options.Revision, weights.File) is { } cached)
         {
-            // Like huggingface_hub: without the network, a cached copy of the revision serves.
+            return cached; // the Hub is failing or rate-limiting: a cached copy of the revision serves, as with huggingface_hub
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellation.IsCancellationRequested))
+        {
+            // Like huggingface_hub: without the network (or when it times out), a cached copy of the revision serves.
             return cache.Find(options.Revision, weights.File) ?? throw new HubDownloadException(
                 $"The Hub at {options.Endpoint} could not be reached ({e.Message}) and {weights.Repository}/{weights.File} is not in the cache '{cache.Folder}'. " +
                 $"Check the network or proxy (HTTPS_PROXY), or fetch {url} by hand.", weights.Repository, weights.File, url, inner: e);
@@ -147,8 +159,14 @@ public static class HubDownloads
                     current = new Uri(current, location);
                     continue;
                 }
+                if (status == (int)HttpStatusCode.RequestedRangeNotSatisfiable && have > 0)
+                {
+                    File.Delete(incomplete); // the part does not fit the file the Hub has now: start over
+                    have = 0;
+                    continue;
+                }
                 if (status >= 400) throw Error(response, weights, options.Revision, url);
-                bool resumed = status == (int)HttpStatusCode.PartialContent;
+                bool resumed = status == (int)HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.From == have;
                 long written = resumed ? have : 0;
                 try
                 {
@@ -157,8 +175,19 @@ public static class HubDownloads
                     var buffer = new byte[1 << 20];
                     int read;
                     options.Progress?.Report(new HubDownloadProgress(name, written, meta.Size));
-                    while ((read = await body.ReadAsync(buffer, cancellation).ConfigureAwait(false)) > 0)
+                    using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                    while (true)
                     {
+                        stall.CancelAfter(StallTimeout);
+                        try
+                        {
+                            read = await body.ReadAsync(buffer, stall.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
+                        {
+                            throw new IOException($"no data for {StallTimeout.TotalSeconds:0} s", e);
+                        }
+                        if (read == 0) break;
                         await file.WriteAsync(buffer.AsMemory(0, read), cancellation).ConfigureAwait(false);
                         written += read;
                         options.Progress?.Report(new HubDownloadProgress(name, written, meta.Size));
