@@ -137,12 +137,8 @@ public sealed class HubDownloadTests : TempDirectoryTest
     [TestMethod]
     public void PretrainedByNameLoadsTheDownloadedWeights()
     {
-        // The published cs3darknet_m checkpoint stands in: a seeded network saved with Checkpoint.Save, served as the Hub would.
-        string source = Path.Combine(Folder, "source.safetensors");
-        torch.manual_seed(11);
-        using (var published = Backbones.Create("cs3darknet_m")) Checkpoint.Save(published, source);
-        using var hub = new LocalHub();
-        hub.Add("timm/cs3darknet_m.c2ns_in1k", "model.safetensors", File.ReadAllBytes(source));
+        string source;
+        using var hub = ServeCs3DarknetM(seed: 11, out source);
         var options = Options(hub);
 
         using var reference = Backbones.Create("cs3darknet_m");
@@ -165,13 +161,9 @@ public sealed class HubDownloadTests : TempDirectoryTest
     [TestMethod]
     public void FeaturizerAndTrainerStartFromPretrainedWeightsLikeFromTheFile()
     {
-        string source = Path.Combine(Folder, "source.safetensors");
-        torch.manual_seed(12);
-        using (var published = Backbones.Create("cs3darknet_m")) Checkpoint.Save(published, source);
-        using var hub = new LocalHub();
-        hub.Add("timm/cs3darknet_m.c2ns_in1k", "model.safetensors", File.ReadAllBytes(source));
-
-        var ml = new Microsoft.ML.MLContext(seed: 1);
+        string source;
+        using var hub = ServeCs3DarknetM(seed: 12, out source);
+        var ml = new MLContext(seed: 1);
         var rows = Pipelines.FashionMnist.Load("test").Take(4).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
         var images = ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(data).Transform(data);
@@ -205,6 +197,20 @@ public sealed class HubDownloadTests : TempDirectoryTest
         Checkpoint.Load(loaded, legacy, "legacy");
         foreach (var ((key, a), (_, b)) in original.StateDict().Zip(loaded.StateDict()))
             Assert.IsTrue(a.equal(b).all().item<bool>(), key);
+    }
+
+    /// <summary>
+    /// A Hub serving a stand-in for the published cs3darknet_m checkpoint (a seeded network saved with Checkpoint.Save) at its
+    /// repository; <paramref name="source"/> is the same file on disk.
+    /// </summary>
+    private LocalHub ServeCs3DarknetM(int seed, out string source)
+    {
+        source = Path.Combine(Folder, "source.safetensors");
+        torch.manual_seed(seed);
+        using (var published = Backbones.Create("cs3darknet_m")) Checkpoint.Save(published, source);
+        var hub = new LocalHub();
+        hub.Add("timm/cs3darknet_m.c2ns_in1k", "model.safetensors", File.ReadAllBytes(source));
+        return hub;
     }
 
     /// <summary>An IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
