@@ -78,7 +78,8 @@ public sealed class DetectionLoss
             {
                 var index = torch.tensor(cells.Select(c => ((c.Image * a + c.Anchor) * h + c.Y) * w + c.X).ToArray(), device: device);
                 var rows = flat.index_select(0, index);
-                var anchorWh = torch.tensor(cells.SelectMany(c => new[] { Anchors.OfScale(s)[c.Anchor].Width, Anchors.OfScale(s)[c.Anchor].Height }).ToArray(), device: device).view(-1, 2);
+                var scaleAnchors = Anchors.OfScale(s);
+                var anchorWh = torch.tensor(cells.SelectMany(c => new[] { scaleAnchors[c.Anchor].Width, scaleAnchors[c.Anchor].Height }).ToArray(), device: device).view(-1, 2);
                 var pred = YoloGrid.Decode(rows[.., ..4], torch.tensor(cells.Select(c => (float)c.X).ToArray(), device: device),
                     torch.tensor(cells.Select(c => (float)c.Y).ToArray(), device: device), anchorWh, stride);
                 var truth = torch.tensor(cells.SelectMany(c => new[] { c.Truth.CentreX, c.Truth.CentreY, c.Truth.Width, c.Truth.Height }).ToArray(), device: device).view(-1, 4);

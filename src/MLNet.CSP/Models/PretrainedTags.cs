@@ -53,7 +53,7 @@ public static class PretrainedTags
 
     /// <summary>The registered names with published weights (their default tag).</summary>
     public static IReadOnlyList<string> WithWeights() =>
-        [.. Backbones.Names.Where(n => Backbones.GetConfig(n).Pretrained.Weights is not null).Select(n => $"{n} ({Backbones.GetConfig(n).Pretrained.Weights!.Repository})")];
+        [.. Backbones.Names.Select(n => (Name: n, Backbones.GetConfig(n).Pretrained.Weights)).Where(x => x.Weights is not null).Select(x => $"{x.Name} ({x.Weights!.Repository})")];
 
     private static string Canonical(string architecture) =>
         Backbones.Names.First(n => string.Equals(n, architecture, StringComparison.OrdinalIgnoreCase));

@@ -45,9 +45,10 @@ internal sealed class HubCache(string root, string repository)
                 if (!File.Exists(snapshot)) File.Copy(Blob(etag), snapshot);
             }
         }
-        if (!IsCommit(revision) || revision != commit)
+        string reference = Ref(revision);
+        bool recorded = File.Exists(reference) && File.ReadAllText(reference).Trim() == commit; // a cache hit writes nothing
+        if (revision != commit && !recorded)
         {
-            string reference = Ref(revision);
             Directory.CreateDirectory(Path.GetDirectoryName(reference)!);
             string temporary = reference + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
             File.WriteAllText(temporary, commit);
