@@ -11,6 +11,7 @@ global using MLNet.CSP.Models;
 global using MLNet.CSP.Models.Layers;
 global using MLNet.CSP.Backend;
 global using MLNet.CSP.Detection;
+global using MLNet.CSP.Export.Onnx;
 global using MLNet.CSP.Imaging;
 global using MLNet.CSP.Pipelines.Data;
 global using MLNet.CSP.Pipelines.Internal;

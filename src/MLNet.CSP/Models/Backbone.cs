@@ -197,6 +197,48 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
         return ForwardHead(features, preLogits: false);
     }
 
+    /// <summary>
+    /// Writes the network as an ONNX file: input <c>input</c> [N, 3, H, W] float (normalised as the network expects), output
+    /// <c>logits</c> (or <c>probabilities</c> / <c>features</c>, see <see cref="OnnxExportOptions.Output"/>). The graph is the
+    /// inference fast path (BatchNorms folded into the convolutions); it matches <c>forward</c> in eval mode.
+    /// </summary>
+    /// <param name="path">The .onnx file to write (replaced if it exists).</param>
+    /// <param name="height">Input height the graph is declared for (any height when <see cref="OnnxExportOptions.DynamicSize"/>).</param>
+    /// <param name="width">Input width the graph is declared for.</param>
+    /// <param name="options">Batch and size symbols, opset, output; defaults when null.</param>
+    public OnnxExportInfo ExportOnnx(string path, int height, int width, OnnxExportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return OnnxFiles.Write(path, stream => ExportOnnx(stream, height, width, options));
+    }
+
+    /// <summary>Writes the network as an ONNX model to a stream; see <see cref="ExportOnnx(string, int, int, OnnxExportOptions?)"/>.</summary>
+    /// <param name="stream">The stream the ONNX model is written to.</param>
+    /// <param name="height">Input height the graph is declared for.</param>
+    /// <param name="width">Input width the graph is declared for.</param>
+    /// <param name="options">Batch and size symbols, opset, output; defaults when null.</param>
+    public OnnxExportInfo ExportOnnx(Stream stream, int height, int width, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return OnnxModelWriter.Write(stream, this, new OnnxNetworkSpec(height, width, options ?? new OnnxExportOptions()));
+    }
+
+    /// <summary>Writes the trunk (up to the final feature map) into an ONNX graph.</summary>
+    private protected abstract string ExportFeaturesOnnx(OnnxGraph graph, string input);
+
+    /// <summary>Writes <see cref="ActivateFeatures"/> into an ONNX graph (none by default).</summary>
+    private protected virtual string ExportFeatureActivationOnnx(OnnxGraph graph, string features) => features;
+
+    /// <summary>Writes trunk, final activation, global pooling and (unless <paramref name="preLogits"/>) the classifier.</summary>
+    internal string ExportOnnxGraph(OnnxGraph graph, string input, GlobalPooling pooling, bool preLogits)
+    {
+        string features = ExportFeatureActivationOnnx(graph, ExportFeaturesOnnx(graph, input));
+        string pooled;
+        using (graph.Scope("head")) pooled = graph.GlobalPool(features, pooling);
+        if (preLogits || Classifier.Layer is null) return pooled;
+        using (graph.Scope(ClassifierPrefix.TrimEnd('.'))) return graph.Gemm(pooled, Classifier.Layer);
+    }
+
     /// <summary>Runs the feature extractor, reporting stage outputs and pyramid levels to <paramref name="tap"/> when given.</summary>
     private protected abstract Tensor RunFeatures(Tensor x, FeatureTap? tap);
 

@@ -54,6 +54,40 @@ public abstract class CspImageTransformer : ITransformer, IDisposable
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => Save(ctx);
 
+    /// <summary>
+    /// Writes the network with its preprocessing as an ONNX model, to run without libtorch (ONNX Runtime, or ML.NET's
+    /// <c>ApplyOnnxModel</c>). The graph takes <c>image</c> [N, 3, R, R]: planar RGB pixels 0..255 of the image resized with its
+    /// shorter side to R = <see cref="ImagePreprocessing.ResizeSize"/> and center-cropped square, which
+    /// <see cref="OnnxExportInfo.CreateImagePipeline"/> builds in ML.NET; the graph crops to the network's size and normalises.
+    /// The classifier outputs <c>probabilities</c>, the featurizer <c>features</c>.
+    /// </summary>
+    /// <param name="path">The .onnx file to write (replaced if it exists; an earlier file survives a failed export).</param>
+    /// <param name="options">Batch symbol, opset, output; defaults when null. <see cref="OnnxExportOptions.DynamicSize"/> is not available.</param>
+    public OnnxExportInfo ExportOnnx(string path, OnnxExportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return OnnxFiles.Write(path, stream => ExportOnnx(stream, options));
+    }
+
+    /// <summary>Writes the network with its preprocessing as an ONNX model to a stream; see <see cref="ExportOnnx(string, OnnxExportOptions?)"/>.</summary>
+    /// <param name="stream">The stream the ONNX model is written to.</param>
+    /// <param name="options">Batch symbol, opset, output; defaults when null.</param>
+    public OnnxExportInfo ExportOnnx(Stream stream, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= new OnnxExportOptions();
+        var (output, pooling, labels) = OnnxHead(options.Output);
+        var resolved = new OnnxExportOptions
+        {
+            DynamicBatch = options.DynamicBatch, DynamicSize = options.DynamicSize, Opset = options.Opset, Output = output, Pooling = pooling,
+        };
+        int size = Preprocessing.ResizeSize;
+        return OnnxModelWriter.Write(stream, Network.Backbone, new OnnxNetworkSpec(size, size, resolved, Preprocessing, labels));
+    }
+
+    /// <summary>The output an ONNX export writes for a requested one (null: this transformer's own), its pooling and class labels.</summary>
+    private protected abstract (OnnxOutput Output, GlobalPooling Pooling, IReadOnlyList<string>? Labels) OnnxHead(OnnxOutput? requested);
+
     /// <summary>Releases the network.</summary>
     public void Dispose()
     {

@@ -22,6 +22,14 @@ internal static class BlockFactory
         return blocks;
     }
 
+    /// <summary>Writes the blocks (<c>blocks.N</c>) into an ONNX graph.</summary>
+    public static string ExportOnnx(TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> blocks, OnnxGraph graph, string input)
+    {
+        string current = input;
+        for (int i = 0; i < blocks.Count; i++) current = graph.Module($"blocks.{i}", blocks[i], current);
+        return current;
+    }
+
     /// <summary>Runs the blocks in order, disposing intermediates.</summary>
     public static Tensor Run(TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> blocks, Tensor x)
     {

@@ -4,7 +4,7 @@ namespace MLNet.CSP.Models.CspNets;
 /// ResNe(X)t bottleneck used inside CSP stages (timm <c>BottleneckBlock</c>): 1x1, grouped 3x3, 1x1 without
 /// activation, residual add, then the activation.
 /// </summary>
-public sealed class BottleneckBlock : nn.Module<Tensor, Tensor>, IZeroInitLast
+public sealed class BottleneckBlock : nn.Module<Tensor, Tensor>, IZeroInitLast, IOnnxExportable
 {
     private readonly ConvNormAct conv1;
     private readonly ConvNormAct conv2;
@@ -31,6 +31,12 @@ public sealed class BottleneckBlock : nn.Module<Tensor, Tensor>, IZeroInitLast
         var c = conv3.call(b);
         c.add_(x);
         return Activations.Apply(c, activation, inPlace: true);
+    }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        string c = graph.Module("conv3", conv3, graph.Module("conv2", conv2, graph.Module("conv1", conv1, input)));
+        return graph.Activation(graph.Add(c, input), activation);
     }
 
     void IZeroInitLast.ZeroInitLast() => conv3.ZeroNormWeight();

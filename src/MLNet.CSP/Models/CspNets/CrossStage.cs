@@ -5,7 +5,7 @@ namespace MLNet.CSP.Models.CspNets;
 /// split by channels into a skip half and a block half; the block half runs the blocks and the partial
 /// transition <c>conv_transition_b</c>; the halves are concatenated (skip first) and fused by <c>conv_transition</c>.
 /// </summary>
-public sealed class CrossStage : nn.Module<Tensor, Tensor>, IFoldable
+public sealed class CrossStage : nn.Module<Tensor, Tensor>, IFoldable, IOnnxExportable
 {
     private readonly ConvNormAct? conv_down;
     private readonly ConvNormAct conv_exp;
@@ -47,6 +47,16 @@ public sealed class CrossStage : nn.Module<Tensor, Tensor>, IFoldable
         using var partial = conv_transition_b.call(blockOut);
         using var merged = torch.cat([skip, partial], 1);
         return conv_transition.call(merged);
+    }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        string down = conv_down is null ? input : graph.Module("conv_down", conv_down, input);
+        string expanded = graph.Module("conv_exp", conv_exp, down);
+        string skip = graph.SliceChannels(expanded, 0, splitChannels);
+        string blockIn = graph.SliceChannels(expanded, splitChannels, conv_exp.OutChannels - splitChannels);
+        string partial = graph.Module("conv_transition_b", conv_transition_b, BlockFactory.ExportOnnx(blocks, graph, blockIn));
+        return graph.Module("conv_transition", conv_transition, graph.ConcatChannels(skip, partial));
     }
 
     private SplitFold? split;

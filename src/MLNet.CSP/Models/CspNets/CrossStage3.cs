@@ -4,7 +4,7 @@ namespace MLNet.CSP.Models.CspNets;
 /// CSP stage with one output transition (timm <c>CrossStage3</c>): optional <c>conv_down</c>, <c>conv_exp</c>,
 /// split; the first half runs the blocks, the second skips; concat (blocks first) and <c>conv_transition</c>.
 /// </summary>
-public sealed class CrossStage3 : nn.Module<Tensor, Tensor>, IFoldable
+public sealed class CrossStage3 : nn.Module<Tensor, Tensor>, IFoldable, IOnnxExportable
 {
     private readonly ConvNormAct? conv_down;
     private readonly ConvNormAct conv_exp;
@@ -44,6 +44,16 @@ public sealed class CrossStage3 : nn.Module<Tensor, Tensor>, IFoldable
         using var blockOut = BlockFactory.Run(blocks, blockIn);
         using var merged = torch.cat([blockOut, skip], 1);
         return conv_transition.call(merged);
+    }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        string down = conv_down is null ? input : graph.Module("conv_down", conv_down, input);
+        string expanded = graph.Module("conv_exp", conv_exp, down);
+        string blockIn = graph.SliceChannels(expanded, 0, splitChannels);
+        string skip = graph.SliceChannels(expanded, splitChannels, conv_exp.OutChannels - splitChannels);
+        string blockOut = BlockFactory.ExportOnnx(blocks, graph, blockIn);
+        return graph.Module("conv_transition", conv_transition, graph.ConcatChannels(blockOut, skip));
     }
 
     private SplitFold? split;

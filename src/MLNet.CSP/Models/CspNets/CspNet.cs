@@ -36,6 +36,13 @@ public sealed class CspNet : Backbone
     /// <inheritdoc />
     public override int NumFeatures { get; }
 
+    private protected override string ExportFeaturesOnnx(OnnxGraph graph, string input)
+    {
+        string current = graph.Module("stem", stem, input);
+        for (int i = 0; i < stages.Count; i++) current = graph.Module($"stages.{i}", stages[i], current);
+        return current;
+    }
+
     /// <inheritdoc />
     private protected override Tensor RunFeatures(Tensor x, FeatureTap? tap)
     {

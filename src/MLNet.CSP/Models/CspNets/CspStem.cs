@@ -4,7 +4,7 @@ namespace MLNet.CSP.Models.CspNets;
 /// Stem of the CSP family (timm <c>create_csp_stem</c>): convolutions <c>conv1..convN</c>, the first strided when the
 /// stem stride is above 1, the last strided when the stride is 4 and there is no pool; optional 3x3/2 max pool.
 /// </summary>
-public sealed class CspStem : nn.Module<Tensor, Tensor>
+public sealed class CspStem : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly List<ConvNormAct> convs = [];
     private readonly bool maxPool;
@@ -34,6 +34,13 @@ public sealed class CspStem : nn.Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x) => Run(x, null);
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        string current = input;
+        for (int i = 0; i < convs.Count; i++) current = graph.Module($"conv{i + 1}", convs[i], current);
+        return maxPool ? graph.MaxPool(current, 3, 2, 1) : current;
+    }
 
     /// <summary>Runs the stem, reporting its last convolution's output (before any pool) as a pyramid level, as timm does.</summary>
     internal Tensor Run(Tensor x, FeatureTap? tap)

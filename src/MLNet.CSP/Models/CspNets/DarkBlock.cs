@@ -1,7 +1,7 @@
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>DarkNet residual block (timm <c>DarkBlock</c>): 1x1, 3x3, residual add, no activation after the add.</summary>
-public sealed class DarkBlock : nn.Module<Tensor, Tensor>, IZeroInitLast
+public sealed class DarkBlock : nn.Module<Tensor, Tensor>, IZeroInitLast, IOnnxExportable
 {
     private readonly ConvNormAct conv1;
     private readonly ConvNormAct conv2;
@@ -25,6 +25,9 @@ public sealed class DarkBlock : nn.Module<Tensor, Tensor>, IZeroInitLast
         if (!b.requires_grad) return b.add_(x);
         using (b) return b + x;
     }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input) =>
+        graph.Add(graph.Module("conv2", conv2, graph.Module("conv1", conv1, input)), input);
 
     void IZeroInitLast.ZeroInitLast() => conv2.ZeroNormWeight();
 }

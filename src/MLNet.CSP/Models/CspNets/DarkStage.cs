@@ -1,7 +1,7 @@
 namespace MLNet.CSP.Models.CspNets;
 
 /// <summary>Plain DarkNet stage (timm <c>DarkStage</c>): strided 3x3 <c>conv_down</c>, then the blocks.</summary>
-public sealed class DarkStage : nn.Module<Tensor, Tensor>
+public sealed class DarkStage : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ConvNormAct conv_down;
     private readonly ModuleList blocks;
@@ -21,4 +21,7 @@ public sealed class DarkStage : nn.Module<Tensor, Tensor>
         using var down = conv_down.call(x);
         return BlockFactory.Run(blocks, down);
     }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input) =>
+        BlockFactory.ExportOnnx(blocks, graph, graph.Module("conv_down", conv_down, input));
 }

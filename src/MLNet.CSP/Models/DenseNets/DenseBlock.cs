@@ -4,7 +4,7 @@ namespace MLNet.CSP.Models.DenseNets;
 /// torchvision dense block: layers <c>denselayer1..N</c>, each fed the concatenation of the block input and every
 /// earlier layer's output; returns that full concatenation.
 /// </summary>
-public sealed class DenseBlock : nn.Module<Tensor, Tensor>
+public sealed class DenseBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly List<DenseLayer> layers = [];
 
@@ -23,6 +23,18 @@ public sealed class DenseBlock : nn.Module<Tensor, Tensor>
 
     /// <summary>Output channels: input plus every layer's growth.</summary>
     public int OutChannels { get; }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        var features = new List<string> { input };
+        string concatenated = input;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            features.Add(graph.Module($"denselayer{i + 1}", layers[i], concatenated));
+            concatenated = graph.ConcatChannels([.. features]);
+        }
+        return concatenated;
+    }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)

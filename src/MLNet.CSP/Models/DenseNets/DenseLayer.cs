@@ -5,7 +5,7 @@ namespace MLNet.CSP.Models.DenseNets;
 /// <c>growthRate</c> new channels. Keys <c>norm1</c>, <c>conv1</c>, <c>norm2</c>, <c>conv2</c>. On the inference
 /// fast path <c>norm2</c> is folded into <c>conv1</c> (<c>norm1</c> acts on the concatenation and stays).
 /// </summary>
-public sealed class DenseLayer : nn.Module<Tensor, Tensor>, IFoldable
+public sealed class DenseLayer : nn.Module<Tensor, Tensor>, IFoldable, IOnnxExportable
 {
     private readonly BatchNorm2d norm1;
     private readonly Conv2dLayer conv1;
@@ -35,6 +35,13 @@ public sealed class DenseLayer : nn.Module<Tensor, Tensor>, IFoldable
         }
         using var f = folded.Forward(a).relu_();
         return conv2.call(f);
+    }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        string a = graph.Activation(graph.BatchNorm(input, norm1), ActivationKind.ReLU);
+        string b = graph.Activation(graph.ConvBatchNorm(a, conv1, norm2), ActivationKind.ReLU);
+        return graph.Conv(b, conv2);
     }
 
     void IFoldable.Fold() => FoldedConv.Replace(ref folded, conv1, norm2);

@@ -27,6 +27,10 @@ public sealed class DenseNet : Backbone
     /// <inheritdoc />
     protected override Tensor ActivateFeatures(Tensor features) => features.relu();
 
+    private protected override string ExportFeaturesOnnx(OnnxGraph graph, string input) => graph.Module("features", features, input);
+
+    private protected override string ExportFeatureActivationOnnx(OnnxGraph graph, string features) => graph.Activation(features, ActivationKind.ReLU);
+
     /// <inheritdoc />
     private protected override Tensor RunFeatures(Tensor x, FeatureTap? tap) => features.Run(x, tap);
 }

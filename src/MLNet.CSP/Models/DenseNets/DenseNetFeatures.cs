@@ -6,7 +6,7 @@ namespace MLNet.CSP.Models.DenseNets;
 /// configuration the blocks and transitions are replaced by <c>stageN</c> (<see cref="PartialDenseStage"/>) of the
 /// same output widths. The inference fast path folds <c>norm0</c> into <c>conv0</c>.
 /// </summary>
-internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable
+internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable, IOnnxExportable
 {
     private readonly Conv2dLayer conv0;
     private readonly BatchNorm2d norm0;
@@ -73,6 +73,14 @@ internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable
             tap?.Invoke("features.norm5", normed, TapKind.StageAndLevel);
             return normed;
         }
+    }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        string current;
+        using (graph.Scope("conv0")) current = graph.MaxPool(graph.Activation(graph.ConvBatchNorm(input, conv0, norm0), ActivationKind.ReLU), 3, 2, 1);
+        foreach (var (name, module) in body) current = graph.Module(name, module, current);
+        using (graph.Scope("norm5")) return graph.BatchNorm(current, norm5);
     }
 
     private Tensor NormedStem(Tensor x)

@@ -4,7 +4,7 @@ namespace MLNet.CSP.Models.DenseNets;
 /// torchvision DenseNet transition: BN-ReLU-1x1 conv (<c>norm</c>, <c>conv</c>), then a 2x2 average pool when it
 /// downsamples (CSPDenseNet's partial transitions and last-stage fusions do not).
 /// </summary>
-public sealed class DenseTransition : nn.Module<Tensor, Tensor>
+public sealed class DenseTransition : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly BatchNorm2d norm;
     private readonly Conv2dLayer conv;
@@ -28,5 +28,11 @@ public sealed class DenseTransition : nn.Module<Tensor, Tensor>
         if (!downsample) return conv.call(a);
         using var b = conv.call(a);
         return nn.functional.avg_pool2d(b, 2, 2);
+    }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        string c = graph.Conv(graph.Activation(graph.BatchNorm(input, norm), ActivationKind.ReLU), conv);
+        return downsample ? graph.AveragePool(c, 2, 2) : c;
     }
 }

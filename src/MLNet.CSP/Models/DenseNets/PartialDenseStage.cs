@@ -8,7 +8,7 @@ namespace MLNet.CSP.Models.DenseNets;
 /// <see cref="CspFusion.FusionLast"/> = <c>partial_transition</c>, concat [x0', .]. Transitions are DenseNet's
 /// BN-ReLU-1x1 conv; a downsampling stage ends with DenseNet's 2x2 average pool.
 /// </summary>
-public sealed class PartialDenseStage : nn.Module<Tensor, Tensor>
+public sealed class PartialDenseStage : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly DenseBlock dense;
     private readonly DenseTransition? partial_transition;
@@ -72,6 +72,16 @@ public sealed class PartialDenseStage : nn.Module<Tensor, Tensor>
 
     /// <summary>Channels of the stage output.</summary>
     public int OutChannels { get; }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        string skip = graph.SliceChannels(input, 0, SkipChannels);
+        string blockOut = graph.Module("dense", dense, graph.SliceChannels(input, SkipChannels, DenseChannels));
+        if (Fusion == CspFusion.FusionFirst) return graph.Module("transition", transition!, graph.ConcatChannels(skip, blockOut));
+        string fused = graph.ConcatChannels(skip, graph.Module("partial_transition", partial_transition!, blockOut));
+        if (transition is not null) return graph.Module("transition", transition, fused);
+        return downsample ? graph.AveragePool(fused, 2, 2) : fused;
+    }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)

@@ -4,7 +4,7 @@ namespace MLNet.CSP.Models.Layers;
 /// Convolution (no bias) followed by BatchNorm and an optional activation; state-dict keys
 /// <c>conv.weight</c> and <c>bn.*</c> as in timm's <c>ConvNormAct</c>.
 /// </summary>
-public sealed class ConvNormAct : nn.Module<Tensor, Tensor>, IFoldable
+public sealed class ConvNormAct : nn.Module<Tensor, Tensor>, IFoldable, IOnnxExportable
 {
     private readonly Conv2dLayer conv;
     private readonly BatchNorm2d bn;
@@ -51,6 +51,8 @@ public sealed class ConvNormAct : nn.Module<Tensor, Tensor>, IFoldable
         using var noGrad = torch.no_grad();
         bn.weight!.zero_();
     }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input) => graph.Activation(graph.ConvBatchNorm(input, conv, bn), Activation);
 
     void IFoldable.Fold()
     {

@@ -61,6 +61,15 @@ public sealed class ResNet : Backbone, IFoldable
         return current;
     }
 
+    private protected override string ExportFeaturesOnnx(OnnxGraph graph, string input)
+    {
+        string current;
+        using (graph.Scope("conv1")) current = graph.MaxPool(graph.Activation(graph.ConvBatchNorm(input, conv1, bn1), ActivationKind.ReLU), 3, 2, 1);
+        for (int i = 0; i < layers.Count; i++)
+            for (int b = 0; b < layers[i].Count; b++) current = graph.Module($"layer{i + 1}.{b}", layers[i][b], current);
+        return current;
+    }
+
     /// <summary>conv1, bn1 (folded on the fast path) and the ReLU: torchvision's <c>act1</c> output at stride 2.</summary>
     private Tensor StemActivation(Tensor x)
     {

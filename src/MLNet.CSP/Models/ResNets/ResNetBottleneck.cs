@@ -1,7 +1,7 @@
 namespace MLNet.CSP.Models.ResNets;
 
 /// <summary>torchvision ResNet v1.5 bottleneck (stride on the 3x3): keys <c>conv1..3</c>, <c>bn1..3</c>, <c>downsample.0/1</c>.</summary>
-public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldable
+public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldable, IOnnxExportable
 {
     /// <summary>Output channels are <c>planes * Expansion</c>.</summary>
     public const int Expansion = 4;
@@ -54,6 +54,20 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldable
         if (f.Length == 3) return c.add_(x).relu_();
         using var identity = f[3].Forward(x);
         return c.add_(identity).relu_();
+    }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
+    {
+        string a = graph.Activation(graph.ConvBatchNorm(input, conv1, bn1), ActivationKind.ReLU);
+        string b = graph.Activation(graph.ConvBatchNorm(a, conv2, bn2), ActivationKind.ReLU);
+        string c = graph.ConvBatchNorm(b, conv3, bn3);
+        string identity = input;
+        if (downsample is not null)
+        {
+            using (graph.Scope("downsample"))
+                identity = graph.ConvBatchNorm(input, (Conv2dLayer)downsample.children().ElementAt(0), (BatchNorm2d)downsample.children().ElementAt(1));
+        }
+        return graph.Activation(graph.Add(c, identity), ActivationKind.ReLU);
     }
 
     void IFoldable.Fold()

@@ -34,6 +34,9 @@ public sealed class CspImageClassificationTransformer : CspImageTransformer
         AppendedColumn.ArgMax(Settings.PredictedLabelColumnName, new KeyDataViewType(typeof(uint), Classes), 0, Classes, KeyValues.ToAnnotations(Settings.ClassNames)),
     ];
 
+    private protected override (OnnxOutput, GlobalPooling, IReadOnlyList<string>?) OnnxHead(OnnxOutput? requested) =>
+        (requested ?? OnnxOutput.Probabilities, GlobalPooling.Average, ClassNames);
+
     private protected override void Save(ModelSaveContext ctx) => ClassifierPersistence.Save(ctx, this);
 
     /// <summary>

@@ -25,5 +25,10 @@ public sealed class CspFeaturizerTransformer : CspImageTransformer
 
     private protected override IReadOnlyList<AppendedColumn> Columns() => [AppendedColumn.Vector(OutputColumnName, 0, NumFeatures)];
 
+    private protected override (OnnxOutput, GlobalPooling, IReadOnlyList<string>?) OnnxHead(OnnxOutput? requested) =>
+        requested is null or OnnxOutput.Features
+            ? (OnnxOutput.Features, Network.Pooling, null)
+            : throw new ArgumentException($"A featurizer exports {OnnxOutput.Features}, not {requested}.", nameof(requested));
+
     private protected override void Save(ModelSaveContext ctx) => FeaturizerPersistence.Save(ctx, this);
 }
