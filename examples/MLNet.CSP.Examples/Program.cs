@@ -13,6 +13,7 @@ app.Configure(config =>
     config.AddCommand<FeaturizeCommand>("featurize").WithDescription("Frozen backbone: LoadImages -> CspFeaturize -> LbfgsMaximumEntropy on the same folders.");
     config.AddCommand<PredictCommand>("predict").WithDescription("Load a saved model zip and classify one image or a folder (top-k with probabilities).");
     config.AddCommand<DetectCommand>("detect").WithDescription("Generate a garment detection set, train CspObjectDetection (EFM neck by default), COCO metrics, pictures with boxes, model zip.");
+    config.AddCommand<ExportCommand>("export").WithDescription("Export a saved model's CSP network with its preprocessing to ONNX and check it through ML.NET's ApplyOnnxModel.");
     config.AddCommand<ZooCommand>("zoo").WithDescription("List the backbones with parameters, MACs and input size; time one forward pass each.");
 });
 return app.Run(args);

@@ -21,7 +21,8 @@ public sealed class ExampleAppTests : TempDirectoryTest
         string output = Path.Combine(Folder, "out");
         string data = Path.Combine(Folder, "train"), test = Path.Combine(Folder, "test");
 
-        string train = Run("train", "--data", data, "--test", test, "--epochs", "2", "--batch-size", "8", "--out", output);
+        // At the images' own size (28) the exported ONNX graph sees exactly the pixels the TorchSharp model sees.
+        string train = Run("train", "--data", data, "--test", test, "--epochs", "2", "--batch-size", "8", "--image-size", "28", "--out", output);
         StringAssert.Contains(train, "Test accuracy");
         StringAssert.Contains(train, "Confusion matrix");
         Assert.IsTrue(File.Exists(Path.Combine(output, "model.zip")));
@@ -33,6 +34,12 @@ public sealed class ExampleAppTests : TempDirectoryTest
         string someImage = Directory.GetFiles(test, "*.png", SearchOption.AllDirectories).First();
         StringAssert.Contains(predict, Path.GetFileName(someImage));
         StringAssert.Contains(predict, "%");
+
+        string onnx = Path.Combine(output, "model.onnx");
+        string export = Run("export", "--model", Path.Combine(output, "model.zip"), "--out", onnx, "--test", test);
+        StringAssert.Contains(export, "output 'probabilities' [-1, 3]");
+        StringAssert.Contains(export, "Same top-1 on 12 of 12 images");
+        Assert.IsGreaterThan(100_000L, new FileInfo(onnx).Length);
 
         string featurize = Run("featurize", "--data", data, "--test", test, "--out", output);
         StringAssert.Contains(featurize, "Test accuracy");
