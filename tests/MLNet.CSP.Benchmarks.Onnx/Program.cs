@@ -6,6 +6,8 @@ using TorchSharp;
 
 // Images/s of ML.NET's DnnFeaturizeImage (ResNet18, ONNX Runtime) and of CspFeaturize on the same PNGs at 224x224.
 // dotnet run -c Release --project tests/MLNet.CSP.Benchmarks.Onnx -- [image-count]
+// With "export" first: latency of exported ONNX models in ONNX Runtime versus the TorchSharp fast path (ExportLatency.cs).
+if (args.Length > 0 && args[0] == "export") return ExportLatency.Run(args.Skip(1).ToArray());
 int count = args.Length > 0 ? int.Parse(args[0]) : 128;
 torch.set_num_threads(2);
 string folder = Path.Combine(Path.GetTempPath(), $"mlnet-csp-onnx-bench-{count}");
@@ -49,6 +51,7 @@ foreach (var (name, pipeline) in new (string, IEstimator<ITransformer>)[] { ("Dn
     var rates = Enumerable.Range(0, 3).Select(_ => Rate()).Order().ToList();
     Console.WriteLine($"| {name} | {length} | {rates[1]:F1} |");
 }
+return 0;
 
 internal sealed class Row
 {

@@ -93,6 +93,36 @@ public sealed class CspDetector : nn.Module<Tensor, IReadOnlyList<Tensor>>
         }
     }
 
+    /// <summary>
+    /// Writes the detector as an ONNX file: input <c>input</c> [N, 3, S, S] float (normalised as the backbone expects, S =
+    /// <see cref="ImageSize"/>), outputs <c>boxes</c> [N, B, 4] (x1, y1, x2, y2 in input pixels, clipped to the input) and
+    /// <c>scores</c> [N, B, classes] (objectness x class probability) for every anchor of every cell, in the order of
+    /// <see cref="DetectionDecoder"/>. Non-maximum suppression is left to the caller (per class, as <see cref="NonMaximumSuppression"/>).
+    /// </summary>
+    /// <param name="path">The .onnx file to write (replaced if it exists; an earlier file survives a failed export).</param>
+    /// <param name="options">Batch symbol and opset; defaults when null. Sizes are fixed (the anchor grids are constants).</param>
+    public OnnxExportInfo ExportOnnx(string path, OnnxExportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return OnnxFiles.Write(path, stream => ExportOnnx(stream, options));
+    }
+
+    /// <summary>Writes the detector as an ONNX model to a stream; see <see cref="ExportOnnx(string, OnnxExportOptions?)"/>.</summary>
+    /// <param name="stream">The stream the ONNX model is written to.</param>
+    /// <param name="options">Batch symbol and opset; defaults when null.</param>
+    public OnnxExportInfo ExportOnnx(Stream stream, OnnxExportOptions? options = null) =>
+        OnnxDetectorWriter.Write(stream, this, options ?? new OnnxExportOptions(), preprocessing: null, labels: null);
+
+    /// <summary>Writes backbone, neck and head into an ONNX graph; returns the head's raw maps (strides 8, 16, 32).</summary>
+    internal IReadOnlyList<string> ExportOnnxGraph(OnnxGraph graph, string input)
+    {
+        var maps = backbone.ExportFeatureMapsOnnx(graph, input);
+        var inputs = levels.Select((level, i) => pooling[i] == 1 ? maps[level] : graph.MaxPool(maps[level], pooling[i], pooling[i], 0)).ToList();
+        IReadOnlyList<string> fused;
+        using (graph.Scope("neck")) fused = neck.ExportOnnx(graph, inputs);
+        using (graph.Scope("head")) return head.ExportOnnx(graph, fused);
+    }
+
     /// <summary>Eval mode with BatchNorms folded, in the backbone (its channels-last fast path) and in the neck and head.</summary>
     public void OptimizeForInference()
     {

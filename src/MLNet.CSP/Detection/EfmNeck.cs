@@ -60,4 +60,16 @@ public sealed class EfmNeck : DetectionNeck
         }
         return outputs;
     }
+
+    internal override IReadOnlyList<string> ExportOnnx(OnnxGraph graph, IReadOnlyList<string> levels)
+    {
+        var outputs = new List<string>(Widths.Length);
+        for (int s = 0; s < Widths.Length; s++)
+        {
+            var pieces = new List<string> { graph.Module($"own.{s}", own[s], levels[s + 1]), graph.Module($"lower.{s}", lower[s], levels[s]) };
+            if (s < upper.Count) pieces.Add(graph.UpsampleNearest(graph.Module($"upper.{s}", upper[s], levels[s + 2]), 2));
+            outputs.Add(graph.Module($"fuse.{s}", fuse[s], graph.Max([.. pieces])));
+        }
+        return outputs;
+    }
 }

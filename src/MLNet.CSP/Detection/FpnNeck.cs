@@ -31,6 +31,16 @@ public sealed class FpnNeck : DetectionNeck
         return [o3.MoveToOuterDisposeScope(), o4.MoveToOuterDisposeScope(), o5.MoveToOuterDisposeScope()];
     }
 
+    internal override IReadOnlyList<string> ExportOnnx(OnnxGraph graph, IReadOnlyList<string> levels)
+    {
+        string MergeOnnx(int step, string upperMap, string level) =>
+            graph.Sequential($"merge.{step}", (TorchSharp.Modules.Sequential)merge[step],
+                graph.ConcatChannels(graph.UpsampleNearest(graph.Module($"reduce.{step}", reduce[step], upperMap), 2), level));
+        string o5 = graph.Sequential("top", top, levels[3]);
+        string o4 = MergeOnnx(0, o5, levels[2]);
+        return [MergeOnnx(1, o4, levels[1]), o4, o5];
+    }
+
     private Tensor Merge(int step, Tensor upper, Tensor level)
     {
         var up = UpsampleTo(reduce[step].call(upper), level);

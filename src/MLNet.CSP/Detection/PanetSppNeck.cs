@@ -46,6 +46,26 @@ public sealed class PanetSppNeck : DetectionNeck
         return [n3.MoveToOuterDisposeScope(), o4.MoveToOuterDisposeScope(), o5.MoveToOuterDisposeScope()];
     }
 
+    internal override IReadOnlyList<string> ExportOnnx(OnnxGraph graph, IReadOnlyList<string> levels)
+    {
+        string p5 = graph.Sequential("top_pre", top_pre, levels[3]);
+        var pooled = PoolSizes.Select(k => graph.MaxPool(p5, k, 1, k / 2)).Reverse().Append(p5).ToArray();
+        string n5 = graph.Sequential("top_post", top_post, graph.ConcatChannels(pooled));
+        string TopDownOnnx(int step, string upperMap, string level)
+        {
+            string side = graph.Module($"lateral.{step}", lateral[step], level);
+            string up = graph.UpsampleNearest(graph.Module($"reduce.{step}", reduce[step], upperMap), 2);
+            return graph.Sequential($"top_down.{step}", (TorchSharp.Modules.Sequential)top_down[step], graph.ConcatChannels(up, side));
+        }
+        string BottomUpOnnx(int step, string lowerMap, string same) =>
+            graph.Sequential($"bottom_up.{step}", (TorchSharp.Modules.Sequential)bottom_up[step],
+                graph.ConcatChannels(graph.Module($"downsample.{step}", downsample[step], lowerMap), same));
+        string n4 = TopDownOnnx(0, n5, levels[2]);
+        string n3 = TopDownOnnx(1, n4, levels[1]);
+        string o4 = BottomUpOnnx(0, n3, n4);
+        return [n3, o4, BottomUpOnnx(1, o4, n5)];
+    }
+
     private Tensor TopDown(int step, Tensor upper, Tensor level)
     {
         var side = lateral[step].call(level);

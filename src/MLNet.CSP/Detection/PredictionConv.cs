@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 namespace MLNet.CSP.Detection;
 
 /// <summary>A 1x1 convolution with bias (keys <c>weight</c>, <c>bias</c>) that convolves through the backend's checked path.</summary>
-internal sealed class PredictionConv : nn.Module<Tensor, Tensor>
+internal sealed class PredictionConv : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private static readonly long[] One = [1, 1];
     private static readonly long[] Zero = [0, 0];
@@ -21,5 +21,8 @@ internal sealed class PredictionConv : nn.Module<Tensor, Tensor>
     /// <summary>The bias, for the head's prior initialisation.</summary>
     public Parameter Bias => bias;
 
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input) => graph.Conv(input, weight, bias, One, Zero, 1);
+
+    /// <inheritdoc />
     public override Tensor forward(Tensor x) => Backend.Convolutions.Forward(x, weight, bias, One, Zero, One, 1);
 }

@@ -229,6 +229,14 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// <summary>Writes <see cref="ActivateFeatures"/> into an ONNX graph (none by default).</summary>
     private protected virtual string ExportFeatureActivationOnnx(OnnxGraph graph, string features) => features;
 
+    /// <summary>Writes the trunk into an ONNX graph and returns its pyramid: one value per entry of <see cref="FeatureInfo"/>.</summary>
+    internal IReadOnlyList<string> ExportFeatureMapsOnnx(OnnxGraph graph, string input)
+    {
+        var levels = FeatureInfo;
+        ExportFeaturesOnnx(graph, input);
+        return [.. levels.Select(level => graph.Output(level.Module))];
+    }
+
     /// <summary>Writes trunk, final activation, global pooling and (unless <paramref name="preLogits"/>) the classifier.</summary>
     internal string ExportOnnxGraph(OnnxGraph graph, string input, GlobalPooling pooling, bool preLogits)
     {

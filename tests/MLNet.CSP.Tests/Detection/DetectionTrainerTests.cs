@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Detection;
+using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Detection;
 using MLNet.CSP.Tests.Pipelines;
 
@@ -99,6 +100,38 @@ public sealed class DetectionTrainerTests : TempDirectoryTest
         Assert.AreEqual(boxes[3].Length, single.PredictedBoundingBoxes.Length);
         for (int i = 0; i < boxes[3].Length; i++) Assert.AreEqual(boxes[3][i], single.PredictedBoundingBoxes[i], 1e-3);
         CollectionAssert.AreEqual(labels[3], single.PredictedLabel);
+
+        // ONNX: the trained detector with its normalisation in the graph, fed letterboxed 0..255 pixels, then the library's NMS,
+        // finds the boxes the transformer finds.
+        string onnx = Path.Combine(Folder, "detector.onnx");
+        var info = model.ExportOnnx(onnx);
+        CollectionAssert.AreEqual(new long[] { -1, 3, model.Detector.ImageSize, model.Detector.ImageSize }, info.InputShape.ToArray());
+        CollectionAssert.AreEqual(SyntheticDetectionSet.Classes, info.Labels!.ToArray());
+        using var session = Export.OnnxRuntimeRunner.Open(File.ReadAllBytes(onnx));
+        using var image = MLImage.CreateFromFile(rows[3].ImagePath);
+        using var pixels = Letterbox.Place(image, model.Detector.ImageSize).unsqueeze(0) * 255f;
+        var (onnxBoxes, onnxScores) = Export.OnnxRuntimeRunner.RunDetector(session, "image", pixels);
+        var corners = onnxBoxes[0].data<float>().ToArray();
+        var classScores = onnxScores[0].data<float>().ToArray();
+        var candidates = new List<ScoredBox>();
+        for (int i = 0; i < classScores.Length; i++)
+        {
+            if (classScores[i] < model.Settings.ScoreThreshold) continue;
+            int box = i / model.Classes;
+            candidates.Add(new ScoredBox(new BoundingBox(corners[4 * box], corners[4 * box + 1], corners[4 * box + 2], corners[4 * box + 3]), i % model.Classes, classScores[i]));
+        }
+        var viaOnnx = NonMaximumSuppression.Apply(candidates, model.Settings.IouThreshold, model.Settings.MaxDetections);
+        using var normalised = Letterbox.Apply(image, model.Detector.ImageSize, model.Normalisation).unsqueeze(0);
+        var viaTorch = model.Detect(normalised)[0];
+        Assert.IsNotEmpty(viaTorch);
+        Assert.HasCount(viaTorch.Count, viaOnnx);
+        for (int i = 0; i < viaTorch.Count; i++)
+        {
+            Assert.AreEqual(viaTorch[i].Label, viaOnnx[i].Label);
+            Assert.AreEqual(viaTorch[i].Score, viaOnnx[i].Score, 1e-4);
+            Assert.AreEqual(viaTorch[i].Box.X0, viaOnnx[i].Box.X0, 1e-2);
+            Assert.AreEqual(viaTorch[i].Box.Y1, viaOnnx[i].Box.Y1, 1e-2);
+        }
     }
 
     [TestMethod]

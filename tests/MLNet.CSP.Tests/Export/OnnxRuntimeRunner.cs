@@ -24,4 +24,18 @@ internal static class OnnxRuntimeRunner
         var output = results.Single().AsTensor<float>();
         return torch.tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray());
     }
+
+    /// <summary>Runs a detector graph: its <c>boxes</c> and <c>scores</c> outputs.</summary>
+    public static (Tensor Boxes, Tensor Scores) RunDetector(InferenceSession session, string inputName, Tensor x)
+    {
+        using var cpu = x.to(ScalarType.Float32, torch.CPU).contiguous();
+        var input = new DenseTensor<float>(cpu.data<float>().ToArray(), cpu.shape.Select(d => (int)d).ToArray());
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, input)]);
+        Tensor Get(string name)
+        {
+            var output = results.Single(r => r.Name == name).AsTensor<float>();
+            return torch.tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray());
+        }
+        return (Get("boxes"), Get("scores"));
+    }
 }

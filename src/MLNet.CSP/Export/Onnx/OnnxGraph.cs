@@ -14,6 +14,7 @@ internal sealed class OnnxGraph
     private readonly GraphProto graph = new() { Name = "mlnet_csp" };
     private readonly Dictionary<string, int> counters = new(StringComparer.Ordinal);
     private readonly Stack<string> scopes = new();
+    private readonly Dictionary<string, string> named = new(StringComparer.Ordinal);
 
     /// <summary>The graph being built.</summary>
     public GraphProto Proto => graph;
@@ -30,8 +31,30 @@ internal sealed class OnnxGraph
     {
         if (module is not IOnnxExportable exportable)
             throw new NotSupportedException($"{module.GetType().Name} ('{name}') has no ONNX form.");
-        using (Scope(name)) return exportable.ExportOnnx(this, input);
+        string output;
+        using (Scope(name)) output = exportable.ExportOnnx(this, input);
+        return Record(name, output);
     }
+
+    /// <summary>Writes the modules of a <c>Sequential</c> in order (<c>name.0</c>, <c>name.1</c>, ...).</summary>
+    public string Sequential(string name, TorchSharp.Modules.Sequential sequence, string input)
+    {
+        string current = input;
+        int i = 0;
+        foreach (var child in sequence.children()) current = Module($"{name}.{i++}", child, current);
+        return current;
+    }
+
+    /// <summary>Remembers <paramref name="value"/> as the output of the module path <paramref name="name"/> under the current scope.</summary>
+    public string Record(string name, string value)
+    {
+        named[scopes.Count == 0 ? name : scopes.Peek() + "." + name] = value;
+        return value;
+    }
+
+    /// <summary>The value recorded for a full module path (e.g. <c>stages.2</c>, <c>features.norm0</c>).</summary>
+    public string Output(string modulePath) =>
+        named.TryGetValue(modulePath, out var value) ? value : throw new InvalidOperationException($"No ONNX value was recorded for module '{modulePath}'.");
 
     /// <summary>A float input [N, C, H, W]; a null dimension is symbolic (named by <paramref name="symbols"/>).</summary>
     public string AddInput(string name, long?[] shape, string[] symbols)
@@ -139,6 +162,29 @@ internal sealed class OnnxGraph
     public string Slice(string x, long axis, long start, long end) =>
         Node("Slice", [x, Int64Constant("starts", start), Int64Constant("ends", end), Int64Constant("axes", axis)]);
 
+    /// <summary>Elementwise maximum of values of one shape (Maxout over pieces).</summary>
+    public string Max(params string[] values) => values.Length == 1 ? values[0] : Node("Max", values);
+
+    /// <summary>Nearest-neighbour upsampling by an integer factor (PyTorch's <c>interpolate(mode: nearest)</c>).</summary>
+    public string UpsampleNearest(string x, int factor)
+    {
+        float f = factor;
+        string scales = Constant("scales", [1f, 1f, f, f], 4);
+        return Node("Resize", [x, "", scales], String("mode", "nearest"), String("coordinate_transformation_mode", "asymmetric"), String("nearest_mode", "floor"));
+    }
+
+    /// <summary>Reshape (0 keeps the input's dimension, -1 is inferred).</summary>
+    public string Reshape(string x, params long[] shape) => Node("Reshape", [x, Int64Constant("shape", shape)]);
+
+    /// <summary>Permutes the axes.</summary>
+    public string Transpose(string x, params long[] perm) => Node("Transpose", [x], Ints("perm", perm));
+
+    /// <summary>Concatenation along an axis.</summary>
+    public string Concat(long axis, params string[] values) => values.Length == 1 ? values[0] : Node("Concat", values, Int("axis", axis));
+
+    /// <summary>A float scalar initializer.</summary>
+    public string Scalar(string hint, float value) => Constant(hint, [value]);
+
     /// <summary>Max pooling with symmetric padding.</summary>
     public string MaxPool(string x, long kernel, long stride, long padding) =>
         Node("MaxPool", [x], Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride), Ints("pads", padding, padding, padding, padding));
@@ -214,6 +260,9 @@ internal sealed class OnnxGraph
 
     private static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto String(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
     private static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };

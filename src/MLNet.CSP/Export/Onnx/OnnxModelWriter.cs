@@ -46,24 +46,9 @@ internal static class OnnxModelWriter
         long length = output == OnnxOutput.Features ? backbone.NumFeatures : backbone.NumClasses;
         graph.AddOutput(y, outputName, [batch, length], ["N", "classes"]);
 
-        var model = new ModelProto
-        {
-            IrVersion = IrVersion(options.Opset),
-            ProducerName = "MLNet.CSP",
-            ProducerVersion = typeof(OnnxModelWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
-            DocString = $"{backbone.Architecture} exported by MLNet.CSP",
-            Graph = graph.Proto,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
+        var model = CreateModel(graph, options.Opset, $"{backbone.Architecture} exported by MLNet.CSP");
         AddMetadata(model, "mlnet_csp.architecture", backbone.Architecture);
-        if (spec.Labels is not null) AddMetadata(model, "mlnet_csp.labels", JsonSerializer.Serialize(spec.Labels));
-        if (spec.Preprocessing is { } p)
-        {
-            AddMetadata(model, "mlnet_csp.image_size", p.ImageSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            AddMetadata(model, "mlnet_csp.resize_size", p.ResizeSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            AddMetadata(model, "mlnet_csp.mean", JsonSerializer.Serialize(p.Mean));
-            AddMetadata(model, "mlnet_csp.std", JsonSerializer.Serialize(p.Std));
-        }
+        AddPreprocessingMetadata(model, spec.Preprocessing, spec.Labels);
         model.WriteTo(stream);
         stream.Flush();
         long[] Shape(params long?[] dims) => dims.Select(d => d ?? -1).ToArray();
@@ -83,6 +68,12 @@ internal static class OnnxModelWriter
         long left = (long)Math.Round((width - size) / 2.0, MidpointRounding.ToEven);
         if (height != size) x = graph.Slice(x, 2, top, top + size);
         if (width != size) x = graph.Slice(x, 3, left, left + size);
+        return Normalize(graph, x, preprocessing);
+    }
+
+    /// <summary>0..255 pixels to <c>(x / 255 - mean) / std</c> per channel, as one scale and shift.</summary>
+    public static string Normalize(OnnxGraph graph, string x, ImagePreprocessing preprocessing)
+    {
         var scale = new float[3];
         var shift = new float[3];
         for (int c = 0; c < 3; c++)
@@ -95,9 +86,35 @@ internal static class OnnxModelWriter
         return graph.ChannelAffine(x, s, b);
     }
 
+    /// <summary>A model around the graph: IR version of the opset, producer, one default-domain opset import.</summary>
+    public static ModelProto CreateModel(OnnxGraph graph, int opset, string description)
+    {
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion(opset),
+            ProducerName = "MLNet.CSP",
+            ProducerVersion = typeof(OnnxModelWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
+            DocString = description,
+            Graph = graph.Proto,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        return model;
+    }
+
+    /// <summary>Class labels and preprocessing as metadata (<c>mlnet_csp.*</c>), where there are any.</summary>
+    public static void AddPreprocessingMetadata(ModelProto model, ImagePreprocessing? preprocessing, IReadOnlyList<string>? labels)
+    {
+        if (labels is not null) AddMetadata(model, "mlnet_csp.labels", JsonSerializer.Serialize(labels));
+        if (preprocessing is not { } p) return;
+        AddMetadata(model, "mlnet_csp.image_size", p.ImageSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        AddMetadata(model, "mlnet_csp.resize_size", p.ResizeSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        AddMetadata(model, "mlnet_csp.mean", JsonSerializer.Serialize(p.Mean));
+        AddMetadata(model, "mlnet_csp.std", JsonSerializer.Serialize(p.Std));
+    }
+
     /// <summary>The ONNX IR version that goes with an opset (ONNX's versioning table).</summary>
     private static long IrVersion(int opset) => opset switch { <= 13 => 7, <= 18 => 8, <= 20 => 9, _ => 10 };
 
-    private static void AddMetadata(ModelProto model, string key, string value) =>
+    public static void AddMetadata(ModelProto model, string key, string value) =>
         model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
 }

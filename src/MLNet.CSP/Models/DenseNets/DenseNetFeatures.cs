@@ -78,9 +78,12 @@ internal sealed class DenseNetFeatures : nn.Module<Tensor, Tensor>, IFoldable, I
     string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input)
     {
         string current;
-        using (graph.Scope("conv0")) current = graph.MaxPool(graph.Activation(graph.ConvBatchNorm(input, conv0, norm0), ActivationKind.ReLU), 3, 2, 1);
+        string norm;
+        using (graph.Scope("conv0")) norm = graph.Activation(graph.ConvBatchNorm(input, conv0, norm0), ActivationKind.ReLU);
+        current = graph.MaxPool(graph.Record("norm0", norm), 3, 2, 1);
         foreach (var (name, module) in body) current = graph.Module(name, module, current);
-        using (graph.Scope("norm5")) return graph.BatchNorm(current, norm5);
+        using (graph.Scope("norm5")) current = graph.BatchNorm(current, norm5);
+        return graph.Record("norm5", current);
     }
 
     private Tensor NormedStem(Tensor x)

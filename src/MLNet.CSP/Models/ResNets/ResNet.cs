@@ -64,9 +64,14 @@ public sealed class ResNet : Backbone, IFoldable
     private protected override string ExportFeaturesOnnx(OnnxGraph graph, string input)
     {
         string current;
-        using (graph.Scope("conv1")) current = graph.MaxPool(graph.Activation(graph.ConvBatchNorm(input, conv1, bn1), ActivationKind.ReLU), 3, 2, 1);
+        string act1;
+        using (graph.Scope("conv1")) act1 = graph.Activation(graph.ConvBatchNorm(input, conv1, bn1), ActivationKind.ReLU);
+        current = graph.MaxPool(graph.Record("act1", act1), 3, 2, 1);
         for (int i = 0; i < layers.Count; i++)
+        {
             for (int b = 0; b < layers[i].Count; b++) current = graph.Module($"layer{i + 1}.{b}", layers[i][b], current);
+            graph.Record($"layer{i + 1}", current);
+        }
         return current;
     }
 

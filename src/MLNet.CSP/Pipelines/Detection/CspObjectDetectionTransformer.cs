@@ -67,6 +67,21 @@ public sealed class CspObjectDetectionTransformer : ITransformer, IDisposable
     /// <summary>Releases the network.</summary>
     public void Dispose() => Detector.Dispose();
 
+    /// <summary>
+    /// Writes the trained detector as an ONNX model with its normalisation inside the graph: input <c>image</c> [N, 3, S, S], planar
+    /// RGB 0..255 of the letterboxed image (scaled to fit S x S, centred, grey 114 around it; <see cref="Letterbox"/> gives the
+    /// mapping back), outputs <c>boxes</c> and <c>scores</c> for every anchor (see <see cref="CspDetector.ExportOnnx(string, OnnxExportOptions?)"/>).
+    /// Non-maximum suppression (per class, IoU <see cref="DetectionDecoder.IouThreshold"/>) is left to the caller; the class
+    /// labels are in the file's metadata (<c>mlnet_csp.labels</c>).
+    /// </summary>
+    /// <param name="path">The .onnx file to write.</param>
+    /// <param name="options">Batch symbol and opset; defaults when null.</param>
+    public OnnxExportInfo ExportOnnx(string path, OnnxExportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return OnnxFiles.Write(path, stream => OnnxDetectorWriter.Write(stream, Detector, options ?? new OnnxExportOptions(), Normalisation, ClassNames));
+    }
+
     private int Capacity => Settings.MaxDetections;
 
     private RowComputation Computation() => new(image => Letterbox.Apply(image, Detector.ImageSize, Normalisation), Compute);
