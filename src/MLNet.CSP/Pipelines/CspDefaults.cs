@@ -68,6 +68,15 @@ public static class CspDefaults
     /// <summary>What early stopping watches on the validation set.</summary>
     public const CspEarlyStoppingMetric EarlyStoppingMetric = CspEarlyStoppingMetric.Accuracy;
 
+    /// <summary>Whether training images are cached or streamed: cached while the estimate fits the memory budget.</summary>
+    public const Classification.CspCacheMode CacheMode = Classification.CspCacheMode.Auto;
+
+    /// <summary>Share of the memory available to the process that <see cref="Classification.CspCacheMode.Auto"/> lets the image cache take.</summary>
+    public const double CacheMemoryFraction = 0.5;
+
+    /// <summary>Batches decoded ahead of the one training when streaming.</summary>
+    public const int PrefetchBatches = 2;
+
     /// <summary>Detector backbone: the smallest CSP network that trains in minutes on two cores.</summary>
     public const string DetectorArchitecture = "cs3darknet_s";
 

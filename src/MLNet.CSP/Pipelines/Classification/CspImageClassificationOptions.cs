@@ -65,6 +65,24 @@ public class CspImageClassificationOptions : CspNetworkOptions
     /// <summary>With <see cref="FreezeBackbone"/>: unfreeze the whole network after this many epochs (null: never).</summary>
     public int? UnfreezeAfterEpochs { get; set; }
 
+    /// <summary>Cache the decoded training images in memory, stream them every epoch, or choose by size (default).</summary>
+    public CspCacheMode CacheMode { get; set; } = CspDefaults.CacheMode;
+
+    /// <summary>
+    /// Bytes the image cache may take under <see cref="CspCacheMode.Auto"/>; null: <see cref="CspDefaults.CacheMemoryFraction"/> of the
+    /// memory available to the process (the machine's, or the container's limit).
+    /// </summary>
+    public long? CacheMemoryBudgetBytes { get; set; }
+
+    /// <summary>Threads that decode and resize images ahead of training when streaming; null: one per core.</summary>
+    public int? DecodeWorkers { get; set; }
+
+    /// <summary>
+    /// When streaming, an image that cannot be read in the middle of an epoch is left out and counted (a warning on ML.NET's log
+    /// per epoch, naming the first file) instead of stopping training with an error that names its row and file.
+    /// </summary>
+    public bool SkipUnreadableImages { get; set; }
+
     /// <summary>Validation data (same columns as the training data); overrides <see cref="ValidationFraction"/>.</summary>
     public Microsoft.ML.IDataView? ValidationSet { get; set; }
 
@@ -111,6 +129,9 @@ public class CspImageClassificationOptions : CspNetworkOptions
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
         if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule.");
         if (!Enum.IsDefined(Augmentation)) throw new ArgumentOutOfRangeException(nameof(Augmentation), Augmentation, "Unknown augmentation.");
+        if (!Enum.IsDefined(CacheMode)) throw new ArgumentOutOfRangeException(nameof(CacheMode), CacheMode, "Unknown cache mode.");
+        if (CacheMemoryBudgetBytes is long budget) ArgumentOutOfRangeException.ThrowIfNegative(budget, nameof(CacheMemoryBudgetBytes));
+        if (DecodeWorkers is int workers) ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1, nameof(DecodeWorkers));
         base.Validate();
     }
 }

@@ -52,17 +52,17 @@ public sealed class CspImageClassificationTrainer : CspEstimator<CspImageClassif
         var model = NetworkSetup.Create(options, classes, seed);
         try
         {
-            using var all = TrainingImages.Read(input, options.ImageColumnName, imageKind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);
+            using var all = TrainingSetReader.Read(host, options, input, imageKind, classes, preprocessing, "training");
             if (all.Count == 0) throw new InvalidOperationException("The training data has no rows.");
-            TrainingImages? heldOut = null, trainPart = null, validationOwned = null;
+            ImageTrainingSet? heldOut = null, trainPart = null, validationOwned = null;
             try
             {
-                TrainingImages train = all;
-                TrainingImages? validation = null;
+                ImageTrainingSet train = all;
+                ImageTrainingSet? validation = null;
                 if (options.ValidationSet is not null)
                 {
                     var kind = ImageColumn.Check(options.ValidationSet.Schema, options.ImageColumnName);
-                    validationOwned = TrainingImages.Read(options.ValidationSet, options.ImageColumnName, kind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);
+                    validationOwned = TrainingSetReader.Read(host, options, options.ValidationSet, kind, classes, preprocessing, "validation");
                     validation = validationOwned;
                 }
                 else if (options.ValidationFraction > 0)

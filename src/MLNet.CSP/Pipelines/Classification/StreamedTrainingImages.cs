@@ -1,0 +1,197 @@
+namespace MLNet.CSP.Pipelines.Classification;
+
+/// <summary>
+/// The training rows read again every epoch (<see cref="CspCacheMode.Never"/>): the set keeps, per row, only what it needs to
+/// read the image again (the file <c>LoadImages</c> read it from, or the encoded bytes of a bytes column), so memory grows by a
+/// file name per image. Each pass decodes and resizes its rows on background workers, a bounded number of batches ahead, in
+/// the pass's order; the order and the augmentation are drawn exactly as for the cached set, so a seed trains the same model.
+/// Images without a file or bytes (made in memory) are kept decoded.
+/// </summary>
+internal sealed class StreamedTrainingImages : ImageTrainingSet
+{
+    private readonly List<RowSource> sources;
+    private readonly int workers;
+    private readonly int prefetchBatches;
+    private readonly bool skipUnreadable;
+    private readonly Action<string>? warn;
+    private bool ownsSources = true;
+
+    private StreamedTrainingImages(ImagePreprocessing preprocessing, List<long> labels, List<RowSource> sources, int workers, int prefetchBatches,
+        bool skipUnreadable, Action<string>? warn) : base(preprocessing, labels)
+    {
+        this.sources = sources;
+        this.workers = workers;
+        this.prefetchBatches = prefetchBatches;
+        this.skipUnreadable = skipUnreadable;
+        this.warn = warn;
+    }
+
+    /// <summary>How a row's image is read again.</summary>
+    private readonly record struct RowSource(string? File, byte[]? Encoded, Tensor? Pixels)
+    {
+        public string Describe(int row) => File is null ? $"row {row}" : $"row {row} (file '{File}')";
+    }
+
+    /// <summary>Rows whose images are held decoded in memory (no file or bytes to read them again from).</summary>
+    public int HeldInMemory => sources.Count(s => s.Pixels is not null);
+
+    /// <summary>Images left out of the last pass because they could not be read (with <c>SkipUnreadableImages</c>).</summary>
+    public int SkippedLastPass { get; private set; }
+
+    /// <summary>Reads the labels and where each image comes from; a missing label or an unreadable image fails naming its row.</summary>
+    public static StreamedTrainingImages Read(IDataView data, string imageColumn, ImageColumnKind kind, string labelColumn, int classes,
+        ImagePreprocessing preprocessing, int workers, bool skipUnreadable, Action<string>? warn, CancellationToken cancellation)
+    {
+        var labels = new List<long>();
+        var sources = new List<RowSource>();
+        var result = new StreamedTrainingImages(preprocessing, labels, sources, workers, CspDefaults.PrefetchBatches, skipUnreadable, warn);
+        try
+        {
+            if (kind == ImageColumnKind.EncodedBytes)
+            {
+                var image = data.Schema[imageColumn];
+                using var cursor = data.GetRowCursor([image, data.Schema[labelColumn]]);
+                var bytes = cursor.GetGetter<VBuffer<byte>>(image);
+                var label = cursor.GetGetter<uint>(data.Schema[labelColumn]);
+                uint key = 0;
+                VBuffer<byte> buffer = default;
+                while (cursor.MoveNext())
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    label(ref key);
+                    if (key == 0 || key > classes)
+                        throw new InvalidDataException($"The label in column '{labelColumn}' at row {cursor.Position} is missing or outside the {classes} known classes.");
+                    bytes(ref buffer);
+                    sources.Add(new RowSource(null, buffer.DenseValues().ToArray(), null));
+                    labels.Add(key - 1);
+                }
+                return result;
+            }
+            TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (readImage, label) =>
+            {
+                var (decoded, owns) = readImage();
+                try
+                {
+                    sources.Add(decoded.Tag is string file && File.Exists(file)
+                        ? new RowSource(Path.GetFullPath(file), null, null)
+                        : new RowSource(null, null, ToStoredPixels(decoded, preprocessing)));
+                }
+                finally
+                {
+                    if (owns) decoded.Dispose();
+                }
+                labels.Add(label);
+            });
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override ImageTrainingSet Subset(IEnumerable<int> indices)
+    {
+        var list = indices.ToList();
+        return new StreamedTrainingImages(Preprocessing, [.. list.Select(i => LabelList[i])], [.. list.Select(i => sources[i])], workers, prefetchBatches, skipUnreadable, warn)
+        {
+            ownsSources = false,
+        };
+    }
+
+    private protected override IEnumerable<IReadOnlyList<(int Row, Tensor Pixels)>> Batches(int[] order, int batchSize, bool dropLast)
+    {
+        int window = Math.Max(workers, prefetchBatches * batchSize);
+        var pending = new Queue<(int Row, Task<Tensor> Decoding)>();
+        using var gate = new SemaphoreSlim(workers);
+        int next = 0, skipped = 0;
+        string? firstSkipped = null;
+        var batch = new List<(int Row, Tensor Pixels)>(batchSize);
+        try
+        {
+            while (true)
+            {
+                while (pending.Count < window && next < order.Length)
+                {
+                    int row = order[next++];
+                    pending.Enqueue((row, Task.Run(() => Decode(row, gate))));
+                }
+                if (pending.Count == 0) break;
+                var (current, decoding) = pending.Dequeue();
+                Tensor pixels;
+                try
+                {
+                    pixels = decoding.GetAwaiter().GetResult();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException && e is not OperationCanceledException)
+                {
+                    string where = sources[current].Describe(current);
+                    if (!skipUnreadable)
+                        throw new InvalidDataException($"The image of {where} could not be read while streaming: {e.Message} " +
+                            "(set SkipUnreadableImages to leave such images out and count them).", e);
+                    skipped++;
+                    firstSkipped ??= $"{where}: {e.Message}";
+                    continue;
+                }
+                batch.Add((current, pixels));
+                if (batch.Count < batchSize) continue;
+                var full = batch;
+                batch = new List<(int Row, Tensor Pixels)>(batchSize);
+                yield return full;
+            }
+            if (batch.Count > 0 && !dropLast)
+            {
+                var last = batch;
+                batch = [];
+                yield return last;
+            }
+        }
+        finally
+        {
+            foreach (var (_, pixels) in batch) pixels.Dispose();
+            while (pending.Count > 0)
+            {
+                var (_, decoding) = pending.Dequeue();
+                try
+                {
+                    decoding.GetAwaiter().GetResult().Dispose();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // A row that failed after the pass was abandoned: nothing to release.
+                }
+            }
+            SkippedLastPass = skipped;
+            if (skipped > 0) warn?.Invoke($"{skipped} unreadable image(s) left out of this pass over {order.Length} rows; the first: {firstSkipped}");
+        }
+    }
+
+    /// <summary>Decodes and resizes one row's image on a worker (at most <c>workers</c> at a time).</summary>
+    private Tensor Decode(int row, SemaphoreSlim gate)
+    {
+        gate.Wait();
+        try
+        {
+            var source = sources[row];
+            if (source.Pixels is not null) return source.Pixels.alias();
+            if (source.File is { } file && EncodedImageFile.Problem(file) is { } problem)
+                throw new InvalidDataException($"the file is truncated or damaged: {problem}");
+            using var image = source.File is { } path ? MLImage.CreateFromFile(path) : ImageTensors.Decode(source.Encoded!);
+            return ToStoredPixels(image, Preprocessing);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        if (!ownsSources) return;
+        foreach (var source in sources) source.Pixels?.Dispose();
+        sources.Clear();
+    }
+}

@@ -1,0 +1,53 @@
+namespace MLNet.CSP.Pipelines.Classification;
+
+/// <summary>
+/// Reads a training (or validation) view as a cached or a streamed set, as <see cref="CspImageClassificationOptions.CacheMode"/>
+/// says; under <see cref="CspCacheMode.Auto"/> it caches while the estimated cache fits the memory budget. The choice and its
+/// numbers go to ML.NET's log.
+/// </summary>
+internal static class TrainingSetReader
+{
+    /// <summary>Bytes a cached image is estimated to take: 3 x R x R for its shorter side R, times 4/3 for a 4:3 photo.</summary>
+    public static long EstimatedBytesPerImage(ImagePreprocessing preprocessing) => 4L * preprocessing.ResizeSize * preprocessing.ResizeSize;
+
+    /// <summary>The memory budget of <see cref="CspCacheMode.Auto"/>: the option, else a share of the memory available to the process.</summary>
+    public static long Budget(CspImageClassificationOptions options) =>
+        options.CacheMemoryBudgetBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * CspDefaults.CacheMemoryFraction);
+
+    public static ImageTrainingSet Read(IHost host, CspImageClassificationOptions options, IDataView data, ImageColumnKind kind, int classes,
+        ImagePreprocessing preprocessing, string what)
+    {
+        using var channel = host.Start("Data");
+        bool cache = options.CacheMode switch
+        {
+            CspCacheMode.Always => true,
+            CspCacheMode.Never => false,
+            _ => Fits(options, data, preprocessing, channel, what),
+        };
+        if (cache)
+        {
+            var cached = TrainingImages.Read(data, options.ImageColumnName, kind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);
+            channel.Info($"Cached {cached.Count:N0} {what} images in memory ({Megabytes(cached.Bytes)}).");
+            return cached;
+        }
+        int workers = options.DecodeWorkers ?? Environment.ProcessorCount;
+        var streamed = StreamedTrainingImages.Read(data, options.ImageColumnName, kind, options.LabelColumnName, classes, preprocessing, workers,
+            options.SkipUnreadableImages, message => { using var warnings = host.Start("Data"); warnings.Warning(message); }, options.CancellationToken);
+        channel.Info($"Streaming {streamed.Count:N0} {what} images: decoded every epoch on {workers} worker(s), {CspDefaults.PrefetchBatches} batches ahead" +
+            (streamed.HeldInMemory > 0 ? $"; {streamed.HeldInMemory:N0} images without a file are held decoded." : "."));
+        return streamed;
+    }
+
+    private static bool Fits(CspImageClassificationOptions options, IDataView data, ImagePreprocessing preprocessing, IChannel channel, string what)
+    {
+        long rows = TrainingRows.Count(data, options.LabelColumnName);
+        long estimate = rows * EstimatedBytesPerImage(preprocessing);
+        long budget = Budget(options);
+        bool fits = estimate <= budget;
+        channel.Info($"Cache mode Auto: {rows:N0} {what} images at {preprocessing.ResizeSize} pixels need about {Megabytes(estimate)} cached, " +
+            $"the budget is {Megabytes(budget)}: {(fits ? "caching" : "streaming")}.");
+        return fits;
+    }
+
+    private static string Megabytes(long bytes) => $"{bytes / 1048576.0:N1} MB";
+}

@@ -1,0 +1,138 @@
+using MLNet.CSP.Imaging;
+using MLNet.CSP.Models;
+using MLNet.CSP.Pipelines.Classification;
+using MLNet.CSP.Pipelines.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using TorchSharp;
+
+namespace MLNet.CSP.Tests.Pipelines;
+
+/// <summary>
+/// Training from images read again every epoch: the same seeded order and batches as the in-memory cache, the same model, the
+/// Auto choice by memory budget (logged), and an image that goes bad in the middle of training named or skipped.
+/// </summary>
+[TestClass]
+public sealed class StreamingTests : TempDirectoryTest
+{
+    private static readonly ImagePreprocessing Preprocessing = new(28, 32, Interpolation.Bilinear, [0.3f, 0.3f, 0.3f], [0.35f, 0.35f, 0.35f]);
+
+    /// <summary>The first <paramref name="perClass"/> images of each class copied into the test folder (so the test may damage them), loaded and keyed.</summary>
+    private (MLContext Ml, IDataView Data, List<ImageRow> Rows) Images(int perClass, int seed = 1)
+    {
+        var rows = FashionMnist.Load("train").GroupBy(r => r.Label).SelectMany(g => g.Take(perClass)).Select(r =>
+        {
+            string copy = Path.Combine(Folder, r.Label + "-" + Path.GetFileName(r.ImagePath));
+            File.Copy(r.ImagePath, copy, overwrite: true);
+            return new ImageRow { ImagePath = copy, Label = r.Label };
+        }).ToList();
+        var ml = new MLContext(seed: seed);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var loaded = ml.Transforms.LoadImages("Image", null, "ImagePath").Append(ml.Transforms.Conversion.MapValueToKey("Label")).Fit(data).Transform(data);
+        return (ml, loaded, rows);
+    }
+
+    [TestMethod]
+    public void AStreamedPassVisitsEveryRowOnceInTheCachedSetsSeededOrder()
+    {
+        var (_, data, rows) = Images(perClass: 6);
+        using var cached = TrainingImages.Read(data, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, default);
+        using var streamed = StreamedTrainingImages.Read(data, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, workers: 2, skipUnreadable: false, warn: null, default);
+        Assert.AreEqual(rows.Count, streamed.Count);
+        Assert.AreEqual(0, streamed.HeldInMemory, "Images from files are not kept.");
+        CollectionAssert.AreEqual(cached.Labels.ToList(), streamed.Labels.ToList());
+
+        // Every row in order (evaluation pass), then a training pass without augmentation: the seeded permutation of those rows.
+        var byRow = cached.EvaluationBatches(7).Select(b => b.Images).ToList();
+        using var all = torch.cat(byRow, 0);
+        var order = Enumerable.Range(0, rows.Count).ToArray();
+        new Random(42).Shuffle(order);
+        var passes = streamed.TrainingBatches(12, CspAugmentation.None, 1, new Random(42)).ToList();
+        Assert.HasCount(rows.Count / 12, passes);
+        using var visited = torch.cat(passes.Select(p => p.Images).ToList(), 0);
+        using var expected = all.index_select(0, torch.tensor(order.Select(i => (long)i).ToArray()));
+        Assert.AreEqual(0f, (visited - expected).abs().max().item<float>(), "The streamed pass is the seeded permutation of the rows, each once.");
+        CollectionAssert.AreEqual(order.Select(i => cached.Labels[i]).ToArray(), passes.SelectMany(p => p.Targets.data<long>().ToArray()).ToArray());
+
+        // With random augmentation both sets draw the same numbers in the same order: identical batches.
+        var a = cached.TrainingBatches(12, CspAugmentation.RandomResizedCropAndFlip, 0.25, new Random(3)).ToList();
+        var b = streamed.TrainingBatches(12, CspAugmentation.RandomResizedCropAndFlip, 0.25, new Random(3)).ToList();
+        for (int i = 0; i < a.Count; i++) Assert.AreEqual(0f, (a[i].Images - b[i].Images).abs().max().item<float>(), $"Augmented batch {i}.");
+        foreach (var (images, targets) in byRow.Select(x => (x, (torch.Tensor?)null)).Concat(passes.Select(p => (p.Images, (torch.Tensor?)p.Targets))).Concat(a.Select(p => (p.Images, (torch.Tensor?)p.Targets))).Concat(b.Select(p => (p.Images, (torch.Tensor?)p.Targets))))
+        {
+            images.Dispose();
+            targets?.Dispose();
+        }
+    }
+
+    [TestMethod]
+    public void StreamedAndCachedTrainingGiveTheSameModel()
+    {
+        float[][] Train(CspCacheMode mode)
+        {
+            var (ml, data, _) = Images(perClass: 12, seed: 4);
+            var options = TrainerTests.Small(epochs: 2);
+            options.ImageSize = 28;
+            options.BatchSize = 16;
+            options.Augmentation = CspAugmentation.HorizontalFlip;
+            options.ValidationFraction = 0.2;
+            options.CacheMode = mode;
+            using var model = ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data);
+            return model.Transform(data).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+        }
+        var cached = Train(CspCacheMode.Always);
+        var streamed = Train(CspCacheMode.Never);
+        for (int i = 0; i < cached.Length; i++) CollectionAssert.AreEqual(cached[i], streamed[i], $"Row {i}: the same seed trains the same model either way.");
+    }
+
+    [TestMethod]
+    public void AutoCachesWithinTheBudgetStreamsBeyondItAndSaysSo()
+    {
+        var (ml, data, _) = Images(perClass: 3);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        var options = TrainerTests.Small(epochs: 1);
+        options.ImageSize = 28;
+        options.BatchSize = 8;
+        options.CacheMemoryBudgetBytes = 30 * TrainingSetReader.EstimatedBytesPerImage(new ImagePreprocessing(28, 28, Interpolation.Bilinear, [0, 0, 0], [1, 1, 1]));
+        ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data).Dispose();
+        Assert.IsTrue(messages.Any(m => m.Contains("30 training images at 28 pixels") && m.Contains(": caching.")), string.Join("\n", messages.Where(m => m.Contains("Cache"))));
+        Assert.IsTrue(messages.Any(m => m.Contains("Cached 30 training images in memory")));
+
+        messages.Clear();
+        options.CacheMemoryBudgetBytes -= 1;
+        ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data).Dispose();
+        Assert.IsTrue(messages.Any(m => m.Contains(": streaming.")), string.Join("\n", messages.Where(m => m.Contains("Cache"))));
+        Assert.IsTrue(messages.Any(m => m.Contains("Streaming 30 training images: decoded every epoch")));
+    }
+
+    [TestMethod]
+    public void AnImageThatGoesBadMidTrainingIsNamedOrSkippedAndCounted()
+    {
+        var (_, data, rows) = Images(perClass: 2);
+        var warnings = new List<string>();
+        using var strict = StreamedTrainingImages.Read(data, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, 2, skipUnreadable: false, warn: null, default);
+        using var lenient = StreamedTrainingImages.Read(data, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, 2, skipUnreadable: true, warn: warnings.Add, default);
+        // After the rows were read: the file of row 5 is cut in half, as a copy interrupted between epochs would leave it.
+        byte[] whole = File.ReadAllBytes(rows[5].ImagePath);
+        File.WriteAllBytes(rows[5].ImagePath, whole[..(whole.Length / 2)]);
+
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => strict.EvaluationBatches(4).ToList());
+        StringAssert.Contains(error.Message, "row 5");
+        StringAssert.Contains(error.Message, Path.GetFileName(rows[5].ImagePath));
+        StringAssert.Contains(error.Message, "SkipUnreadableImages");
+
+        var batches = lenient.EvaluationBatches(4).ToList();
+        Assert.AreEqual(rows.Count - 1, batches.Sum(b => (int)b.Targets.shape[0]), "Every other row is still read.");
+        Assert.AreEqual(1, lenient.SkippedLastPass);
+        Assert.HasCount(1, warnings);
+        StringAssert.Contains(warnings[0], "1 unreadable image(s)");
+        StringAssert.Contains(warnings[0], Path.GetFileName(rows[5].ImagePath));
+        foreach (var (images, targets) in batches)
+        {
+            images.Dispose();
+            targets.Dispose();
+        }
+    }
+}
