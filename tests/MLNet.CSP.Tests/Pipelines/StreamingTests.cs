@@ -59,6 +59,14 @@ public sealed class StreamingTests : TempDirectoryTest
         var a = cached.TrainingBatches(12, CspAugmentation.RandomResizedCropAndFlip, 0.25, new Random(3)).ToList();
         var b = streamed.TrainingBatches(12, CspAugmentation.RandomResizedCropAndFlip, 0.25, new Random(3)).ToList();
         for (int i = 0; i < a.Count; i++) Assert.AreEqual(0f, (a[i].Images - b[i].Images).abs().max().item<float>(), $"Augmented batch {i}.");
+        // Encoded files kept in memory (Auto's middle step) replay the same pixels without touching the disk again.
+        using var encoded = StreamedTrainingImages.Read(data, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, 2, false, null, default, encodedBudget: long.MaxValue);
+        Assert.AreEqual(rows.Count, encoded.EncodedInMemory);
+        Assert.AreEqual(0, encoded.ReadFromFiles);
+        foreach (var row in rows) File.Delete(row.ImagePath);
+        var fromMemory = encoded.TrainingBatches(12, CspAugmentation.RandomResizedCropAndFlip, 0.25, new Random(3)).ToList();
+        for (int i = 0; i < a.Count; i++) Assert.AreEqual(0f, (a[i].Images - fromMemory[i].Images).abs().max().item<float>(), $"Batch {i} from encoded bytes in memory.");
+        foreach (var (images, targets) in fromMemory) { images.Dispose(); targets.Dispose(); }
         foreach (var (images, targets) in byRow.Select(x => (x, (torch.Tensor?)null)).Concat(passes.Select(p => (p.Images, (torch.Tensor?)p.Targets))).Concat(a.Select(p => (p.Images, (torch.Tensor?)p.Targets))).Concat(b.Select(p => (p.Images, (torch.Tensor?)p.Targets))))
         {
             images.Dispose();
@@ -104,7 +112,8 @@ public sealed class StreamingTests : TempDirectoryTest
         options.CacheMemoryBudgetBytes -= 1;
         ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data).Dispose();
         Assert.IsTrue(messages.Any(m => m.Contains(": streaming.")), string.Join("\n", messages.Where(m => m.Contains("Cache"))));
-        Assert.IsTrue(messages.Any(m => m.Contains("Streaming 30 training images: decoded every epoch")));
+        Assert.IsTrue(messages.Any(m => m.Contains("Streaming 30 training images: decoded every epoch") && m.Contains("30 encoded in memory")),
+            "Under Auto the encoded files take the budget the pixels did not fit: " + string.Join("\n", messages.Where(m => m.Contains("Streaming"))));
     }
 
     [TestMethod]

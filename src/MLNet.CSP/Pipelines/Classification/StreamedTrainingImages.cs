@@ -1,9 +1,9 @@
 namespace MLNet.CSP.Pipelines.Classification;
 
 /// <summary>
-/// The training rows read again every epoch (<see cref="CspCacheMode.Never"/>): the set keeps, per row, only what it needs to
-/// read the image again (the file <c>LoadImages</c> read it from, or the encoded bytes of a bytes column), so memory grows by a
-/// file name per image. Each pass decodes and resizes its rows on background workers, a bounded number of batches ahead, in
+/// The training rows decoded again every epoch: the set keeps, per row, only what it needs to read the image again: the
+/// encoded file in memory while those bytes fit a budget (no disk reads after the first pass, about a tenth of the pixels'
+/// size for JPEGs), else the name of the file <c>LoadImages</c> read it from; or the bytes of an encoded-bytes column. Each pass decodes and resizes its rows on background workers, a bounded number of batches ahead, in
 /// the pass's order; the order and the augmentation are drawn exactly as for the cached set, so a seed trains the same model.
 /// Images without a file or bytes (made in memory) are kept decoded.
 /// </summary>
@@ -32,15 +32,27 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
         public string Describe(int row) => File is null ? $"row {row}" : $"row {row} (file '{File}')";
     }
 
+    /// <summary>Bytes of encoded images held in memory.</summary>
+    public long EncodedBytesInMemory => sources.Sum(s => (long)(s.Encoded?.Length ?? 0));
+
+    /// <summary>Rows whose encoded image is held in memory.</summary>
+    public int EncodedInMemory => sources.Count(s => s.Encoded is not null);
+
+    /// <summary>Rows read from their files every epoch.</summary>
+    public int ReadFromFiles => sources.Count(s => s.File is not null && s.Encoded is null);
+
     /// <summary>Rows whose images are held decoded in memory (no file or bytes to read them again from).</summary>
     public int HeldInMemory => sources.Count(s => s.Pixels is not null);
 
     /// <summary>Images left out of the last pass because they could not be read (with <c>SkipUnreadableImages</c>).</summary>
     public int SkippedLastPass { get; private set; }
 
-    /// <summary>Reads the labels and where each image comes from; a missing label or an unreadable image fails naming its row.</summary>
+    /// <summary>
+    /// Reads the labels and where each image comes from, keeping encoded files in memory up to <paramref name="encodedBudget"/>
+    /// bytes; a missing label or an unreadable image fails naming its row.
+    /// </summary>
     public static StreamedTrainingImages Read(IDataView data, string imageColumn, ImageColumnKind kind, string labelColumn, int classes,
-        ImagePreprocessing preprocessing, int workers, bool skipUnreadable, Action<string>? warn, CancellationToken cancellation)
+        ImagePreprocessing preprocessing, int workers, bool skipUnreadable, Action<string>? warn, CancellationToken cancellation, long encodedBudget = 0)
     {
         var labels = new List<long>();
         var sources = new List<RowSource>();
@@ -67,14 +79,30 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
                 }
                 return result;
             }
+            long kept = 0;
             TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (readImage, label) =>
             {
                 var (decoded, owns) = readImage();
                 try
                 {
-                    sources.Add(decoded.Tag is string file && File.Exists(file)
-                        ? new RowSource(Path.GetFullPath(file), null, null)
-                        : new RowSource(null, null, ToStoredPixels(decoded, preprocessing)));
+                    if (decoded.Tag is string file && File.Exists(file))
+                    {
+                        var info = new FileInfo(file);
+                        if (info.Length <= encodedBudget - kept)
+                        {
+                            var bytes = File.ReadAllBytes(file);
+                            kept += bytes.Length;
+                            sources.Add(new RowSource(Path.GetFullPath(file), bytes, null));
+                        }
+                        else
+                        {
+                            sources.Add(new RowSource(Path.GetFullPath(file), null, null));
+                        }
+                    }
+                    else
+                    {
+                        sources.Add(new RowSource(null, null, ToStoredPixels(decoded, preprocessing)));
+                    }
                 }
                 finally
                 {
@@ -176,9 +204,15 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
         {
             var source = sources[row];
             if (source.Pixels is not null) return source.Pixels.alias();
-            if (source.File is { } file && EncodedImageFile.Problem(file) is { } problem)
+            if (source.Encoded is { } encoded)
+            {
+                // A file's bytes decode as LoadImages decodes the file (ML.NET's decoder); a bytes column's as the cached path does.
+                using var fromMemory = source.File is null ? ImageTensors.Decode(encoded) : MLImage.CreateFromStream(new MemoryStream(encoded, writable: false));
+                return ToStoredPixels(fromMemory, Preprocessing);
+            }
+            if (EncodedImageFile.Problem(source.File!) is { } problem)
                 throw new InvalidDataException($"the file is truncated or damaged: {problem}");
-            using var image = source.File is { } path ? MLImage.CreateFromFile(path) : ImageTensors.Decode(source.Encoded!);
+            using var image = MLImage.CreateFromFile(source.File!);
             return ToStoredPixels(image, Preprocessing);
         }
         finally

@@ -31,10 +31,14 @@ internal static class TrainingSetReader
             return cached;
         }
         int workers = options.DecodeWorkers ?? Environment.ProcessorCount;
+        // Under Auto the budget the pixels did not fit holds the encoded files instead (no disk reads after the first pass);
+        // Never keeps nothing but file names.
+        long encodedBudget = options.CacheMode == CspCacheMode.Auto ? Budget(options) : 0;
         var streamed = StreamedTrainingImages.Read(data, options.ImageColumnName, kind, options.LabelColumnName, classes, preprocessing, workers,
-            options.SkipUnreadableImages, message => { using var warnings = host.Start("Data"); warnings.Warning(message); }, options.CancellationToken);
-        channel.Info($"Streaming {streamed.Count:N0} {what} images: decoded every epoch on {workers} worker(s), {CspDefaults.PrefetchBatches} batches ahead" +
-            (streamed.HeldInMemory > 0 ? $"; {streamed.HeldInMemory:N0} images without a file are held decoded." : "."));
+            options.SkipUnreadableImages, message => { using var warnings = host.Start("Data"); warnings.Warning(message); }, options.CancellationToken, encodedBudget);
+        channel.Info($"Streaming {streamed.Count:N0} {what} images: decoded every epoch on {workers} worker(s), {CspDefaults.PrefetchBatches} batches ahead; " +
+            $"{streamed.EncodedInMemory:N0} encoded in memory ({Megabytes(streamed.EncodedBytesInMemory)}), {streamed.ReadFromFiles:N0} read from their files" +
+            (streamed.HeldInMemory > 0 ? $", {streamed.HeldInMemory:N0} without a file held decoded." : "."));
         return streamed;
     }
 
