@@ -33,6 +33,15 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Keep per-epoch checkpoints in <out>/checkpoints and resume an interrupted run from there.")]
         public bool Resume { get; set; }
 
+        [CommandOption("--cache <MODE>")]
+        [Description("Auto (cache while it fits the budget, else stream), Always (decode once, keep in memory) or Never (decode every epoch).")]
+        [DefaultValue(CspCacheMode.Auto)]
+        public CspCacheMode Cache { get; set; } = CspCacheMode.Auto;
+
+        [CommandOption("--cache-budget-mb <MB>")]
+        [Description("Memory the image cache may take under Auto (default: half of the available memory).")]
+        public long? CacheBudgetMegabytes { get; set; }
+
         [CommandOption("--device <DEVICE>")]
         [Description("cpu, cuda or cuda:N (needs a CUDA libtorch package).")]
         public string? Device { get; set; }
@@ -64,6 +73,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             ValidationSet = keys.Transform(test),
             CancellationToken = cancellationToken,
             CheckpointDirectory = settings.Resume ? Path.Combine(settings.Output, "checkpoints") : null,
+            CacheMode = settings.Cache,
+            CacheMemoryBudgetBytes = settings.CacheBudgetMegabytes * 1024 * 1024,
+        };
+        // How the images are held (cached or streamed, and why) is reported on ML.NET's log by the trainer's "Data" channel.
+        ml.Log += (_, e) =>
+        {
+            if (e.Source.EndsWith("Data", StringComparison.Ordinal) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(e.RawMessage)}[/]");
         };
         var watch = Stopwatch.StartNew();
         ITransformer model = null!;

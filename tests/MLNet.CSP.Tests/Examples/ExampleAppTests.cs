@@ -22,7 +22,10 @@ public sealed class ExampleAppTests : TempDirectoryTest
         string data = Path.Combine(Folder, "train"), test = Path.Combine(Folder, "test");
 
         // At the images' own size (28) the exported ONNX graph sees exactly the pixels the TorchSharp model sees.
-        string train = Run("train", "--data", data, "--test", test, "--epochs", "2", "--batch-size", "8", "--image-size", "28", "--out", output);
+        // A memory budget of 0 MB: the folder does not fit, so the images stream from their files every epoch.
+        string train = Run("train", "--data", data, "--test", test, "--epochs", "2", "--batch-size", "8", "--image-size", "28", "--cache-budget-mb", "0", "--out", output);
+        StringAssert.Contains(train, "the budget is 0.0 MB: streaming.");
+        StringAssert.Contains(train, "Streaming 36 training images");
         StringAssert.Contains(train, "Test accuracy");
         StringAssert.Contains(train, "Confusion matrix");
         Assert.IsTrue(File.Exists(Path.Combine(output, "model.zip")));
