@@ -34,6 +34,26 @@ if (args.Length > 1 && args[0] == "short-budget")
         : [MLNet.CSP.Pipelines.Classification.CspAugmentation.RandomShift]);
     return;
 }
+if (args.Length > 2 && args[0] == "streaming-make")
+{
+    StreamingTraining.Make(int.Parse(args[1]), args[2]);
+    return;
+}
+if (args.Length > 2 && args[0] == "pass-rate")
+{
+    PassRate.Run(args[1], Enum.Parse<MLNet.CSP.Pipelines.Classification.CspCacheMode>(args[2]));
+    return;
+}
+if (args.Length > 1 && args[0] == "decode-cost")
+{
+    DecodeCost.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 500);
+    return;
+}
+if (args.Length > 2 && args[0] == "streaming-train")
+{
+    StreamingTraining.Train(args[1], Enum.Parse<MLNet.CSP.Pipelines.Classification.CspCacheMode>(args[2]), args.Length > 3 ? int.Parse(args[3]) : 60);
+    return;
+}
 if (args.Length > 0 && args[0] == "paper")
 {
     PaperReproduction.Run(args.Skip(1).ToArray());

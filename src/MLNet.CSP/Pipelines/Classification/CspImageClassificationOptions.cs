@@ -74,7 +74,10 @@ public class CspImageClassificationOptions : CspNetworkOptions
     /// </summary>
     public long? CacheMemoryBudgetBytes { get; set; }
 
-    /// <summary>Threads that decode and resize images ahead of training when streaming; null: one per core.</summary>
+    /// <summary>
+    /// Threads that decode and resize images ahead of training when streaming; 0 decodes on the training thread before each batch.
+    /// Null (default): the cores libtorch's threads leave free, so 0 on a two-core machine training on two threads.
+    /// </summary>
     public int? DecodeWorkers { get; set; }
 
     /// <summary>
@@ -131,7 +134,7 @@ public class CspImageClassificationOptions : CspNetworkOptions
         if (!Enum.IsDefined(Augmentation)) throw new ArgumentOutOfRangeException(nameof(Augmentation), Augmentation, "Unknown augmentation.");
         if (!Enum.IsDefined(CacheMode)) throw new ArgumentOutOfRangeException(nameof(CacheMode), CacheMode, "Unknown cache mode.");
         if (CacheMemoryBudgetBytes is long budget) ArgumentOutOfRangeException.ThrowIfNegative(budget, nameof(CacheMemoryBudgetBytes));
-        if (DecodeWorkers is int workers) ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1, nameof(DecodeWorkers));
+        if (DecodeWorkers is int workers) ArgumentOutOfRangeException.ThrowIfNegative(workers, nameof(DecodeWorkers));
         base.Validate();
     }
 }

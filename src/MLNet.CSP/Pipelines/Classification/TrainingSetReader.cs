@@ -30,17 +30,24 @@ internal static class TrainingSetReader
             channel.Info($"Cached {cached.Count:N0} {what} images in memory ({Megabytes(cached.Bytes)}).");
             return cached;
         }
-        int workers = options.DecodeWorkers ?? Environment.ProcessorCount;
+        int workers = options.DecodeWorkers ?? DefaultDecodeWorkers(options.TorchThreads ?? torch.get_num_threads());
         // Under Auto the budget the pixels did not fit holds the encoded files instead (no disk reads after the first pass);
         // Never keeps nothing but file names.
         long encodedBudget = options.CacheMode == CspCacheMode.Auto ? Budget(options) : 0;
         var streamed = StreamedTrainingImages.Read(data, options.ImageColumnName, kind, options.LabelColumnName, classes, preprocessing, workers,
             options.SkipUnreadableImages, message => { using var warnings = host.Start("Data"); warnings.Warning(message); }, options.CancellationToken, encodedBudget);
-        channel.Info($"Streaming {streamed.Count:N0} {what} images: decoded every epoch on {workers} worker(s), {CspDefaults.PrefetchBatches} batches ahead; " +
+        string decoding = workers == 0 ? "on the training thread before each batch" : $"on {workers} worker thread(s), {CspDefaults.PrefetchBatches} batches ahead";
+        channel.Info($"Streaming {streamed.Count:N0} {what} images: decoded every epoch {decoding}; " +
             $"{streamed.EncodedInMemory:N0} encoded in memory ({Megabytes(streamed.EncodedBytesInMemory)}), {streamed.ReadFromFiles:N0} read from their files" +
             (streamed.HeldInMemory > 0 ? $", {streamed.HeldInMemory:N0} without a file held decoded." : "."));
         return streamed;
     }
+
+    /// <summary>
+    /// Decode workers for a core count: the cores libtorch's threads leave free. None on a machine whose cores all train (two
+    /// cores, two threads): there workers' CPU time stalls the network's OpenMP team, measured slower than decoding inline.
+    /// </summary>
+    public static int DefaultDecodeWorkers(int torchThreads) => Math.Max(0, Environment.ProcessorCount - torchThreads);
 
     private static bool Fits(CspImageClassificationOptions options, IDataView data, ImagePreprocessing preprocessing, IChannel channel, string what)
     {
