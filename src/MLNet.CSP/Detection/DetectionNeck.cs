@@ -41,9 +41,10 @@ public abstract class DetectionNeck : nn.Module<IReadOnlyList<Tensor>, IReadOnly
     internal static Tensor UpsampleTo(Tensor x, Tensor like) =>
         nn.functional.interpolate(x, [like.shape[2], like.shape[3]], mode: InterpolationMode.Nearest);
 
-    /// <summary>Checks the maps given to <c>forward</c>.</summary>
     /// <summary>Writes the neck into an ONNX graph: backbone levels (strides 4/8/16/32) in, fused maps (strides 8/16/32) out.</summary>
     internal abstract IReadOnlyList<string> ExportOnnx(OnnxGraph graph, IReadOnlyList<string> levels);
+
+    /// <summary>Checks the maps given to <c>forward</c>.</summary>
 
     private protected static void CheckLevels(IReadOnlyList<Tensor> levels)
     {

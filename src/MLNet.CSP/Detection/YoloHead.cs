@@ -54,13 +54,14 @@ public sealed class YoloHead : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<Te
         return outputs;
     }
 
+    /// <summary>Writes the head into an ONNX graph: the raw maps [N, A x (5 + classes), H/s, W/s] per scale.</summary>
+    internal IReadOnlyList<string> ExportOnnx(OnnxGraph graph, IReadOnlyList<string> maps) =>
+        [.. maps.Select((map, s) => graph.Module($"pred.{s}", pred[s], graph.Module($"conv.{s}", conv[s], map)))];
+
     /// <summary>
     /// Objectness bias log(8 / cells) (about 8 objects per image at start, so the many empty cells do not swamp the first
     /// steps) and class bias log(0.6 / (classes - 0.99)), as YOLOv5 initialises its heads.
     /// </summary>
-    /// <summary>Writes the head into an ONNX graph: the raw maps [N, A x (5 + classes), H/s, W/s] per scale.</summary>
-    internal IReadOnlyList<string> ExportOnnx(OnnxGraph graph, IReadOnlyList<string> maps) =>
-        [.. maps.Select((map, s) => graph.Module($"pred.{s}", pred[s], graph.Module($"conv.{s}", conv[s], map)))];
 
     private void InitializePriors(PredictionConv p, int stride, int imageSize)
     {

@@ -107,6 +107,9 @@ public sealed class DetectionTrainerTests : TempDirectoryTest
         var info = model.ExportOnnx(onnx);
         CollectionAssert.AreEqual(new long[] { -1, 3, model.Detector.ImageSize, model.Detector.ImageSize }, info.InputShape.ToArray());
         CollectionAssert.AreEqual(SyntheticDetectionSet.Classes, info.Labels!.ToArray());
+        CollectionAssert.AreEqual(new[] { "boxes", "scores" }, info.OutputNames.ToArray());
+        var letterboxed = Assert.ThrowsExactly<InvalidOperationException>(() => info.CreateImagePipeline(ml, "Image"));
+        StringAssert.Contains(letterboxed.Message, "Letterbox.Place");
         using var session = Export.OnnxRuntimeRunner.Open(File.ReadAllBytes(onnx));
         using var image = MLImage.CreateFromFile(rows[3].ImagePath);
         using var pixels = Letterbox.Place(image, model.Detector.ImageSize).unsqueeze(0) * 255f;
@@ -130,6 +133,8 @@ public sealed class DetectionTrainerTests : TempDirectoryTest
             Assert.AreEqual(viaTorch[i].Label, viaOnnx[i].Label);
             Assert.AreEqual(viaTorch[i].Score, viaOnnx[i].Score, 1e-4);
             Assert.AreEqual(viaTorch[i].Box.X0, viaOnnx[i].Box.X0, 1e-2);
+            Assert.AreEqual(viaTorch[i].Box.Y0, viaOnnx[i].Box.Y0, 1e-2);
+            Assert.AreEqual(viaTorch[i].Box.X1, viaOnnx[i].Box.X1, 1e-2);
             Assert.AreEqual(viaTorch[i].Box.Y1, viaOnnx[i].Box.Y1, 1e-2);
         }
     }

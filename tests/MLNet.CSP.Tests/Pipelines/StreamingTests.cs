@@ -58,6 +58,7 @@ public sealed class StreamingTests : TempDirectoryTest
         // With random augmentation both sets draw the same numbers in the same order: identical batches.
         var a = cached.TrainingBatches(12, CspAugmentation.RandomResizedCropAndFlip, 0.25, new Random(3)).ToList();
         var b = streamed.TrainingBatches(12, CspAugmentation.RandomResizedCropAndFlip, 0.25, new Random(3)).ToList();
+        Assert.HasCount(a.Count, b);
         for (int i = 0; i < a.Count; i++) Assert.AreEqual(0f, (a[i].Images - b[i].Images).abs().max().item<float>(), $"Augmented batch {i}.");
         // Encoded files kept in memory (Auto's middle step) replay the same pixels without touching the disk again.
         using var encoded = StreamedTrainingImages.Read(data, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, 2, false, null, default, encodedBudget: long.MaxValue);
@@ -65,6 +66,7 @@ public sealed class StreamingTests : TempDirectoryTest
         Assert.AreEqual(0, encoded.ReadFromFiles);
         foreach (var row in rows) File.Delete(row.ImagePath);
         var fromMemory = encoded.TrainingBatches(12, CspAugmentation.RandomResizedCropAndFlip, 0.25, new Random(3)).ToList();
+        Assert.HasCount(a.Count, fromMemory);
         for (int i = 0; i < a.Count; i++) Assert.AreEqual(0f, (a[i].Images - fromMemory[i].Images).abs().max().item<float>(), $"Batch {i} from encoded bytes in memory.");
         foreach (var (images, targets) in fromMemory) { images.Dispose(); targets.Dispose(); }
         foreach (var (images, targets) in byRow.Select(x => (x, (torch.Tensor?)null)).Concat(passes.Select(p => (p.Images, (torch.Tensor?)p.Targets))).Concat(a.Select(p => (p.Images, (torch.Tensor?)p.Targets))).Concat(b.Select(p => (p.Images, (torch.Tensor?)p.Targets))))
@@ -72,6 +74,22 @@ public sealed class StreamingTests : TempDirectoryTest
             images.Dispose();
             targets?.Dispose();
         }
+    }
+
+    [TestMethod]
+    public void ImagesTransformedAfterLoadImagesAreNotReadAgainFromTheirFiles()
+    {
+        var (ml, data, rows) = Images(perClass: 2);
+        // A resize after LoadImages: the pixels are no longer the file's, whatever tag the image carries.
+        var resized = ml.Transforms.ResizeImages("Image", 20, 20, "Image").Fit(data).Transform(data);
+        using var cached = TrainingImages.Read(resized, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, default);
+        using var streamed = StreamedTrainingImages.Read(resized, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, 0, false, null, default);
+        Assert.AreEqual(rows.Count, streamed.HeldInMemory, "Held decoded, as the column gave them.");
+        Assert.AreEqual(0, streamed.ReadFromFiles);
+        var a = cached.TrainingBatches(5, CspAugmentation.None, 1, new Random(1)).ToList();
+        var b = streamed.TrainingBatches(5, CspAugmentation.None, 1, new Random(1)).ToList();
+        Assert.HasCount(a.Count, b);
+        for (int i = 0; i < a.Count; i++) Assert.AreEqual(0f, (a[i].Images - b[i].Images).abs().max().item<float>(), $"Batch {i}.");
     }
 
     [TestMethod]
@@ -121,7 +139,9 @@ public sealed class StreamingTests : TempDirectoryTest
     {
         var (_, data, rows) = Images(perClass: 2);
         var warnings = new List<string>();
-        using var strict = StreamedTrainingImages.Read(data, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, 2, skipUnreadable: false, warn: null, default);
+        using var all = StreamedTrainingImages.Read(data, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, 2, skipUnreadable: false, warn: null, default);
+        // A held-out split renumbers the set (data row 5 is its third row); errors still name the data's row.
+        using var strict = all.Subset(Enumerable.Range(3, rows.Count - 3));
         // The strict set decodes on worker threads, the lenient one on the calling thread (DecodeWorkers 0): both report the row.
         using var lenient = StreamedTrainingImages.Read(data, "Image", ImageColumnKind.Image, "Label", 10, Preprocessing, 0, skipUnreadable: true, warn: warnings.Add, default);
         // After the rows were read: the file of row 5 is cut in half, as a copy interrupted between epochs would leave it.

@@ -55,7 +55,11 @@ internal static class OnnxDetectorWriter
         model.WriteTo(stream);
         stream.Flush();
         long[] Shape(params long?[] dims) => [.. dims.Select(d => d ?? -1)];
-        return new OnnxExportInfo(inputName, Shape(batch, 3, size, size), "boxes", Shape(batch, anchors, 4), options.Opset, preprocessing, labels);
+        return new OnnxExportInfo(inputName, Shape(batch, 3, size, size), "boxes", Shape(batch, anchors, 4), options.Opset, preprocessing, labels)
+        {
+            OutputNames = ["boxes", "scores"],
+            Letterboxed = true,
+        };
     }
 
     /// <summary>One scale's raw map [N, A(5+C), H, W] to boxes [N, A·H·W, 4] and scores [N, A·H·W, C], anchor-major as the decoder.</summary>

@@ -93,7 +93,8 @@ internal sealed class OnnxGraph
     /// <summary>A float32 initializer holding a tensor's values (copied to the CPU, NCHW order).</summary>
     public string Constant(string hint, Tensor value)
     {
-        using var cpu = value.detach().to(ScalarType.Float32, torch.CPU).contiguous();
+        using var scope = torch.NewDisposeScope();
+        var cpu = value.detach().to(ScalarType.Float32, torch.CPU).contiguous();
         return Constant(hint, cpu.data<float>().ToArray(), cpu.shape);
     }
 
@@ -134,8 +135,12 @@ internal sealed class OnnxGraph
     /// <summary><c>x * scale[c] + shift[c]</c> over the channels of an NCHW value.</summary>
     public string ChannelAffine(string x, Tensor scale, Tensor shift)
     {
-        string s = Constant("scale", scale.reshape(1, -1, 1, 1));
-        string b = Constant("shift", shift.reshape(1, -1, 1, 1));
+        string s, b;
+        using (torch.NewDisposeScope())
+        {
+            s = Constant("scale", scale.reshape(1, -1, 1, 1));
+            b = Constant("shift", shift.reshape(1, -1, 1, 1));
+        }
         return Node("Add", [Node("Mul", [x, s]), b]);
     }
 

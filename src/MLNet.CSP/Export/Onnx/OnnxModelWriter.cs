@@ -26,7 +26,7 @@ internal static class OnnxModelWriter
         if (output != OnnxOutput.Features && backbone.NumClasses == 0)
             throw new InvalidOperationException($"{backbone.Architecture} has no classifier: export {OnnxOutput.Features} instead of {output}.");
         if (spec.Preprocessing is not null && options.DynamicSize)
-            throw new ArgumentException("A graph with preprocessing takes one image size; set DynamicSize to false.", nameof(spec));
+            throw new ArgumentException("A graph with preprocessing takes one image size; set DynamicSize to false.", "options");
 
         var graph = new OnnxGraph();
         long? batch = options.DynamicBatch ? null : 1;
@@ -113,7 +113,7 @@ internal static class OnnxModelWriter
     }
 
     /// <summary>The ONNX IR version that goes with an opset (ONNX's versioning table).</summary>
-    private static long IrVersion(int opset) => opset switch { <= 13 => 7, <= 18 => 8, <= 20 => 9, _ => 10 };
+    private static long IrVersion(int opset) => opset switch { <= 14 => 7, <= 18 => 8, <= 20 => 9, _ => 10 };
 
     public static void AddMetadata(ModelProto model, string key, string value) =>
         model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });

@@ -52,7 +52,8 @@ public sealed class CspImageClassificationTrainer : CspEstimator<CspImageClassif
         var model = NetworkSetup.Create(options, classes, seed);
         try
         {
-            using var all = TrainingSetReader.Read(host, options, input, imageKind, classes, preprocessing, "training");
+            long budget = TrainingSetReader.Budget(options);
+            using var all = TrainingSetReader.Read(host, options, input, imageKind, classes, preprocessing, "training", ref budget);
             if (all.Count == 0) throw new InvalidOperationException("The training data has no rows.");
             ImageTrainingSet? heldOut = null, trainPart = null, validationOwned = null;
             try
@@ -62,7 +63,7 @@ public sealed class CspImageClassificationTrainer : CspEstimator<CspImageClassif
                 if (options.ValidationSet is not null)
                 {
                     var kind = ImageColumn.Check(options.ValidationSet.Schema, options.ImageColumnName);
-                    validationOwned = TrainingSetReader.Read(host, options, options.ValidationSet, kind, classes, preprocessing, "validation");
+                    validationOwned = TrainingSetReader.Read(host, options, options.ValidationSet, kind, classes, preprocessing, "validation", ref budget);
                     validation = validationOwned;
                 }
                 else if (options.ValidationFraction > 0)

@@ -4,7 +4,9 @@ namespace MLNet.CSP.Pipelines.Classification;
 
 /// <summary>
 /// Dedicated threads that decode images for one streamed pass. Each runs libtorch on one intra-op thread, so the workers'
-/// small resizes never join (and stall) the OpenMP team the network trains on; the threads end with the pass.
+/// small resizes never join (and stall) the OpenMP team the network trains on; the threads end with the pass. libtorch also
+/// keeps that count as the default of threads that first use it during the pass; the pass restores the network's count
+/// (from the training thread) when it ends.
 /// </summary>
 internal sealed class DecodeWorkers : IDisposable
 {

@@ -27,10 +27,17 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
     }
 
     /// <summary>How a row's image is read again.</summary>
-    private readonly record struct RowSource(string? File, byte[]? Encoded, Tensor? Pixels)
+    /// <param name="DataRow">The row's position in the data view (a held-out split renumbers the set, not this).</param>
+    /// <param name="File">The file the image is read from again, when it has one.</param>
+    /// <param name="Encoded">The encoded image kept in memory, when there is room (or a bytes column's bytes).</param>
+    /// <param name="Pixels">The decoded image, for rows that cannot be read again.</param>
+    private readonly record struct RowSource(long DataRow, string? File, byte[]? Encoded, Tensor? Pixels)
     {
-        public string Describe(int row) => File is null ? $"row {row}" : $"row {row} (file '{File}')";
+        public string Describe() => File is null ? $"row {DataRow}" : $"row {DataRow} (file '{File}')";
     }
+
+    /// <summary>Tagged rows whose pixels are compared with a fresh decode of their file before the files are trusted.</summary>
+    private const int RowsVerifiedAgainstFiles = 8;
 
     /// <summary>Bytes of encoded images held in memory.</summary>
     public long EncodedBytesInMemory => sources.Sum(s => (long)(s.Encoded?.Length ?? 0));
@@ -74,34 +81,42 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
                     if (key == 0 || key > classes)
                         throw new InvalidDataException($"The label in column '{labelColumn}' at row {cursor.Position} is missing or outside the {classes} known classes.");
                     bytes(ref buffer);
-                    sources.Add(new RowSource(null, buffer.DenseValues().ToArray(), null));
+                    sources.Add(new RowSource(cursor.Position, null, buffer.DenseValues().ToArray(), null));
                     labels.Add(key - 1);
                 }
                 return result;
             }
             long kept = 0;
+            int verified = 0;
+            bool? filesMatch = null;
             TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (readImage, label) =>
             {
                 var (decoded, owns) = readImage();
                 try
                 {
-                    if (decoded.Tag is string file && File.Exists(file))
+                    long dataRow = sources.Count;
+                    string? file = decoded.Tag is string tag && File.Exists(tag) ? Path.GetFullPath(tag) : null;
+                    // LoadImages tags an image with its file; a transform after it (a resize, a grey conversion) may keep the
+                    // tag on other pixels. The first tagged rows are compared with their files before the files are trusted.
+                    if (file is not null && verified < RowsVerifiedAgainstFiles)
                     {
-                        var info = new FileInfo(file);
-                        if (info.Length <= encodedBudget - kept)
-                        {
-                            var bytes = File.ReadAllBytes(file);
-                            kept += bytes.Length;
-                            sources.Add(new RowSource(Path.GetFullPath(file), bytes, null));
-                        }
-                        else
-                        {
-                            sources.Add(new RowSource(Path.GetFullPath(file), null, null));
-                        }
+                        bool same = SamePixels(decoded, file);
+                        if (filesMatch is bool earlier && earlier != same)
+                            throw new InvalidOperationException($"Some images in column '{imageColumn}' equal their files and some do not (row {dataRow}, file '{file}'); " +
+                                "streaming cannot tell which to read again. Use CacheMode.Always.");
+                        filesMatch = same;
+                        verified++;
+                    }
+                    if (file is not null && filesMatch == true)
+                    {
+                        long length = new FileInfo(file).Length;
+                        byte[]? bytes = length <= encodedBudget - kept ? File.ReadAllBytes(file) : null;
+                        kept += bytes?.Length ?? 0;
+                        sources.Add(new RowSource(dataRow, file, bytes, null));
                     }
                     else
                     {
-                        sources.Add(new RowSource(null, null, ToStoredPixels(decoded, preprocessing)));
+                        sources.Add(new RowSource(dataRow, null, null, ToStoredPixels(decoded, preprocessing)));
                     }
                 }
                 finally
@@ -159,7 +174,7 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
                 }
                 catch (Exception e) when (e is not OutOfMemoryException && e is not OperationCanceledException)
                 {
-                    string where = sources[current].Describe(current);
+                    string where = sources[current].Describe();
                     if (!skipUnreadable)
                         throw new InvalidDataException($"The image of {where} could not be read while streaming: {e.Message} " +
                             "(set SkipUnreadableImages to leave such images out and count them).", e);
@@ -192,6 +207,21 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
             torch.set_num_threads(threads);
             SkippedLastPass = skipped;
             if (skipped > 0) warn?.Invoke($"{skipped} unreadable image(s) left out of this pass over {order.Length} rows; the first: {firstSkipped}");
+        }
+    }
+
+    /// <summary>Whether the image the column gave is the one its file decodes to (same size, format and pixels).</summary>
+    private static bool SamePixels(MLImage image, string file)
+    {
+        try
+        {
+            using var fresh = MLImage.CreateFromFile(file);
+            return fresh.Width == image.Width && fresh.Height == image.Height && fresh.PixelFormat == image.PixelFormat &&
+                fresh.Pixels.SequenceEqual(image.Pixels);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
         }
     }
 

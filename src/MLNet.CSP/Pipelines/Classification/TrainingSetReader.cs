@@ -14,32 +14,38 @@ internal static class TrainingSetReader
     public static long Budget(CspImageClassificationOptions options) =>
         options.CacheMemoryBudgetBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * CspDefaults.CacheMemoryFraction);
 
+    /// <summary>
+    /// Reads <paramref name="data"/> as a cached or streamed set; under Auto what it keeps in memory is taken from
+    /// <paramref name="budget"/> (shared by the training and the validation set).
+    /// </summary>
     public static ImageTrainingSet Read(IHost host, CspImageClassificationOptions options, IDataView data, ImageColumnKind kind, int classes,
-        ImagePreprocessing preprocessing, string what)
+        ImagePreprocessing preprocessing, string what, ref long budget)
     {
         using var channel = host.Start("Data");
         bool cache = options.CacheMode switch
         {
             CspCacheMode.Always => true,
             CspCacheMode.Never => false,
-            _ => Fits(options, data, preprocessing, channel, what),
+            _ => Fits(options, data, preprocessing, channel, what, budget),
         };
         if (cache)
         {
             var cached = TrainingImages.Read(data, options.ImageColumnName, kind, options.LabelColumnName, classes, preprocessing, options.CancellationToken);
             channel.Info($"Cached {cached.Count:N0} {what} images in memory ({Megabytes(cached.Bytes)}).");
+            budget = Math.Max(0, budget - cached.Bytes);
             return cached;
         }
         int workers = options.DecodeWorkers ?? DefaultDecodeWorkers(options.TorchThreads ?? torch.get_num_threads());
         // Under Auto the budget the pixels did not fit holds the encoded files instead (no disk reads after the first pass);
         // Never keeps nothing but file names.
-        long encodedBudget = options.CacheMode == CspCacheMode.Auto ? Budget(options) : 0;
+        long encodedBudget = options.CacheMode == CspCacheMode.Auto ? budget : 0;
         var streamed = StreamedTrainingImages.Read(data, options.ImageColumnName, kind, options.LabelColumnName, classes, preprocessing, workers,
             options.SkipUnreadableImages, message => { using var warnings = host.Start("Data"); warnings.Warning(message); }, options.CancellationToken, encodedBudget);
         string decoding = workers == 0 ? "on the training thread before each batch" : $"on {workers} worker thread(s), {CspDefaults.PrefetchBatches} batches ahead";
         channel.Info($"Streaming {streamed.Count:N0} {what} images: decoded every epoch {decoding}; " +
             $"{streamed.EncodedInMemory:N0} encoded in memory ({Megabytes(streamed.EncodedBytesInMemory)}), {streamed.ReadFromFiles:N0} read from their files" +
-            (streamed.HeldInMemory > 0 ? $", {streamed.HeldInMemory:N0} without a file held decoded." : "."));
+            (streamed.HeldInMemory > 0 ? $", {streamed.HeldInMemory:N0} without a file (or unlike their files) held decoded." : "."));
+        budget = Math.Max(0, budget - streamed.EncodedBytesInMemory);
         return streamed;
     }
 
@@ -49,11 +55,10 @@ internal static class TrainingSetReader
     /// </summary>
     public static int DefaultDecodeWorkers(int torchThreads) => Math.Max(0, Environment.ProcessorCount - torchThreads);
 
-    private static bool Fits(CspImageClassificationOptions options, IDataView data, ImagePreprocessing preprocessing, IChannel channel, string what)
+    private static bool Fits(CspImageClassificationOptions options, IDataView data, ImagePreprocessing preprocessing, IChannel channel, string what, long budget)
     {
         long rows = TrainingRows.Count(data, options.LabelColumnName);
         long estimate = rows * EstimatedBytesPerImage(preprocessing);
-        long budget = Budget(options);
         bool fits = estimate <= budget;
         channel.Info($"Cache mode Auto: {rows:N0} {what} images at {preprocessing.ResizeSize} pixels need about {Megabytes(estimate)} cached, " +
             $"the budget is {Megabytes(budget)}: {(fits ? "caching" : "streaming")}.");

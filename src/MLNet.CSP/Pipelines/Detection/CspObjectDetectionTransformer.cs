@@ -79,8 +79,14 @@ public sealed class CspObjectDetectionTransformer : ITransformer, IDisposable
     public OnnxExportInfo ExportOnnx(string path, OnnxExportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return OnnxFiles.Write(path, stream => OnnxDetectorWriter.Write(stream, Detector, options ?? new OnnxExportOptions(), Normalisation, ClassNames));
+        return OnnxFiles.Write(path, stream => ExportOnnx(stream, options));
     }
+
+    /// <summary>Writes the trained detector as an ONNX model to a stream; see <see cref="ExportOnnx(string, OnnxExportOptions?)"/>.</summary>
+    /// <param name="stream">The stream the ONNX model is written to.</param>
+    /// <param name="options">Batch symbol and opset; defaults when null.</param>
+    public OnnxExportInfo ExportOnnx(Stream stream, OnnxExportOptions? options = null) =>
+        OnnxDetectorWriter.Write(stream, Detector, options ?? new OnnxExportOptions(), Normalisation, ClassNames);
 
     private int Capacity => Settings.MaxDetections;
 

@@ -136,7 +136,7 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
         model.eval();
         using var noGrad = torch.no_grad();
         double lossSum = 0;
-        long correct = 0;
+        long correct = 0, evaluated = 0;
         foreach (var (images, targets) in data.EvaluationBatches(batchSize))
         {
             using var scope = torch.NewDisposeScope();
@@ -147,9 +147,12 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
             var output = task.Forward(model, images.to(device));
             lossSum += task.EvaluationLossSum(output, y).item<float>();
             correct += task.Correct(output, y);
+            evaluated += targets.shape[0];
         }
         model.train(wasTraining);
-        return (lossSum / data.Count, correct / (double)data.Count);
+        // Over the rows actually evaluated: a streamed set may leave unreadable images out (SkipUnreadableImages).
+        if (evaluated == 0) throw new InvalidDataException("No validation image could be read.");
+        return (lossSum / evaluated, correct / (double)evaluated);
     }
 
     private void SetFrozen(bool value, bool force)
