@@ -234,7 +234,9 @@ internal sealed class OnnxGraph
 
     private static (Tensor Scale, Tensor Shift) BatchNormAffine(BatchNorm2d bn)
     {
-        var scale = bn.weight!.to(ScalarType.Float64) / (bn.running_var!.to(ScalarType.Float64) + bn.eps).sqrt();
+        // The Scalar is held until the native call returns: a temporary one can be finalized (freed) during the call.
+        using var eps = bn.eps.ToScalar();
+        var scale = bn.weight!.to(ScalarType.Float64) / bn.running_var!.to(ScalarType.Float64).add(eps).sqrt();
         var shift = bn.bias!.to(ScalarType.Float64) - bn.running_mean!.to(ScalarType.Float64) * scale;
         return (scale, shift);
     }
