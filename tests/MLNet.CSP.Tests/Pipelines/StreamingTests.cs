@@ -93,6 +93,26 @@ public sealed class StreamingTests : TempDirectoryTest
     }
 
     [TestMethod]
+    public void ABytesColumnStreamsFromItsBytesAsTheCacheDecodesThem()
+    {
+        var (ml, _, rows) = Images(perClass: 2);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var bytes = ml.Transforms.LoadRawImageBytes("Image", null, "ImagePath").Append(ml.Transforms.Conversion.MapValueToKey("Label")).Fit(data).Transform(data);
+        using var cached = TrainingImages.Read(bytes, "Image", ImageColumnKind.EncodedBytes, "Label", 10, Preprocessing, default);
+        using var streamed = StreamedTrainingImages.Read(bytes, "Image", ImageColumnKind.EncodedBytes, "Label", 10, Preprocessing, 0, false, null, default);
+        Assert.AreEqual(rows.Count, streamed.EncodedInMemory);
+        var a = cached.TrainingBatches(5, CspAugmentation.HorizontalFlip, 1, new Random(2)).ToList();
+        var b = streamed.TrainingBatches(5, CspAugmentation.HorizontalFlip, 1, new Random(2)).ToList();
+        Assert.HasCount(a.Count, b);
+        for (int i = 0; i < a.Count; i++) Assert.AreEqual(0f, (a[i].Images - b[i].Images).abs().max().item<float>(), $"Batch {i}.");
+
+        // A damaged image in a bytes column fails while the rows are read, naming its row, as the cache does.
+        File.WriteAllBytes(rows[3].ImagePath, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => StreamedTrainingImages.Read(bytes, "Image", ImageColumnKind.EncodedBytes, "Label", 10, Preprocessing, 0, false, null, default));
+        StringAssert.Contains(error.Message, "row 3");
+    }
+
+    [TestMethod]
     public void StreamedAndCachedTrainingGiveTheSameModel()
     {
         float[][] Train(CspCacheMode mode)

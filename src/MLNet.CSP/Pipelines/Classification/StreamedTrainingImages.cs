@@ -68,33 +68,27 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
         {
             if (kind == ImageColumnKind.EncodedBytes)
             {
-                var image = data.Schema[imageColumn];
-                using var cursor = data.GetRowCursor([image, data.Schema[labelColumn]]);
-                var bytes = cursor.GetGetter<VBuffer<byte>>(image);
-                var label = cursor.GetGetter<uint>(data.Schema[labelColumn]);
-                uint key = 0;
+                ValueGetter<VBuffer<byte>>? bytes = null;
                 VBuffer<byte> buffer = default;
-                while (cursor.MoveNext())
+                TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (row, readImage, label) =>
                 {
-                    cancellation.ThrowIfCancellationRequested();
-                    label(ref key);
-                    if (key == 0 || key > classes)
-                        throw new InvalidDataException($"The label in column '{labelColumn}' at row {cursor.Position} is missing or outside the {classes} known classes.");
+                    readImage().Image.Dispose(); // decodes once, so a damaged image fails here naming its row, as when caching
+                    bytes ??= row.GetGetter<VBuffer<byte>>(data.Schema[imageColumn]);
                     bytes(ref buffer);
-                    sources.Add(new RowSource(cursor.Position, null, buffer.DenseValues().ToArray(), null));
-                    labels.Add(key - 1);
-                }
+                    sources.Add(new RowSource(row.Position, null, buffer.DenseValues().ToArray(), null));
+                    labels.Add(label);
+                });
                 return result;
             }
             long kept = 0;
             int verified = 0;
             bool? filesMatch = null;
-            TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (readImage, label) =>
+            TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (row, readImage, label) =>
             {
                 var (decoded, owns) = readImage();
                 try
                 {
-                    long dataRow = sources.Count;
+                    long dataRow = row.Position;
                     string? file = decoded.Tag is string tag && File.Exists(tag) ? Path.GetFullPath(tag) : null;
                     // LoadImages tags an image with its file; a transform after it (a resize, a grey conversion) may keep the
                     // tag on other pixels. The first tagged rows are compared with their files before the files are trusted.

@@ -23,7 +23,7 @@ internal sealed class TrainingImages : ImageTrainingSet
         var result = new TrainingImages(preprocessing);
         try
         {
-            TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (readImage, label) =>
+            TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (_, readImage, label) =>
             {
                 var (decoded, owns) = readImage();
                 try

@@ -3,9 +3,12 @@ namespace MLNet.CSP.Pipelines.Classification;
 /// <summary>One pass over the training rows: the image column's reader and the checked 0-based class of every row.</summary>
 internal static class TrainingRows
 {
-    /// <summary>Calls <paramref name="onRow"/> for each row with a reader of its image and its class; a missing label fails naming its row.</summary>
+    /// <summary>
+    /// Calls <paramref name="onRow"/> for each row with the row itself, a reader of its image (which decodes only when called) and
+    /// its class; a missing label fails naming its row.
+    /// </summary>
     public static void Read(IDataView data, string imageColumn, ImageColumnKind kind, string labelColumn, int classes, CancellationToken cancellation,
-        Action<Func<(MLImage Image, bool OwnsImage)>, long> onRow)
+        Action<DataViewRow, Func<(MLImage Image, bool OwnsImage)>, long> onRow)
     {
         var image = data.Schema[imageColumn];
         var label = data.Schema[labelColumn];
@@ -19,7 +22,7 @@ internal static class TrainingRows
             readLabel(ref key);
             if (key == 0 || key > classes)
                 throw new InvalidDataException($"The label in column '{labelColumn}' at row {cursor.Position} is missing or outside the {classes} known classes.");
-            onRow(readImage, key - 1);
+            onRow(cursor, readImage, key - 1);
         }
     }
 
