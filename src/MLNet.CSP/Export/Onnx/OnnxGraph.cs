@@ -115,8 +115,8 @@ internal sealed class OnnxGraph
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var (scale, shift) = BatchNormAffine(bn);
-        var weight = conv.Weight.to(ScalarType.Float64) * scale.reshape(-1, 1, 1, 1);
+        var (scale, shift) = BatchNormAffine.Of(bn, ScalarType.Float64);
+        var weight = conv.Weight.to(ScalarType.Float64).mul(scale.reshape(-1, 1, 1, 1));
         return Conv(x, weight, shift, conv.Stride, conv.Padding, conv.Groups);
     }
 
@@ -128,7 +128,7 @@ internal sealed class OnnxGraph
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var (scale, shift) = BatchNormAffine(bn);
+        var (scale, shift) = BatchNormAffine.Of(bn, ScalarType.Float64);
         return ChannelAffine(x, scale, shift);
     }
 
@@ -230,15 +230,6 @@ internal sealed class OnnxGraph
         node.Attribute.AddRange(attributes);
         graph.Node.Add(node);
         return result;
-    }
-
-    private static (Tensor Scale, Tensor Shift) BatchNormAffine(BatchNorm2d bn)
-    {
-        // The Scalar is held until the native call returns: a temporary one can be finalized (freed) during the call.
-        using var eps = bn.eps.ToScalar();
-        var scale = bn.weight!.to(ScalarType.Float64) / bn.running_var!.to(ScalarType.Float64).add(eps).sqrt();
-        var shift = bn.bias!.to(ScalarType.Float64) - bn.running_mean!.to(ScalarType.Float64) * scale;
-        return (scale, shift);
     }
 
     private string Unique(string hint)

@@ -28,11 +28,8 @@ internal sealed class FoldedConv : IDisposable
     {
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        // The Scalar is held until the native call returns: a temporary one can be finalized (freed) during the call.
-        using var eps = bn.eps.ToScalar();
-        var scale = bn.weight! / bn.running_var!.add(eps).sqrt();
-        var folded = conv.Weight * scale.reshape(-1, 1, 1, 1);
-        var shift = bn.bias! - bn.running_mean! * scale;
+        var (scale, shift) = BatchNormAffine.Of(bn, conv.Weight.dtype);
+        var folded = conv.Weight.mul(scale.reshape(-1, 1, 1, 1));
         weight = MemoryLayout.ToChannelsLast(folded).MoveToOuterDisposeScope();
         bias = shift.contiguous().MoveToOuterDisposeScope();
         stride = conv.Stride;
