@@ -16,26 +16,25 @@ internal static class OnnxRuntimeRunner
     }
 
     /// <summary>Runs the model's single output for one float input; returns the output as a tensor.</summary>
-    public static Tensor Run(InferenceSession session, string inputName, Tensor x)
-    {
-        using var cpu = x.to(ScalarType.Float32, torch.CPU).contiguous();
-        var input = new DenseTensor<float>(cpu.data<float>().ToArray(), cpu.shape.Select(d => (int)d).ToArray());
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, input)]);
-        var output = results.Single().AsTensor<float>();
-        return torch.tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray());
-    }
+    public static Tensor Run(InferenceSession session, string inputName, Tensor x) => RunAll(session, inputName, x).Values.Single();
 
     /// <summary>Runs a detector graph: its <c>boxes</c> and <c>scores</c> outputs.</summary>
     public static (Tensor Boxes, Tensor Scores) RunDetector(InferenceSession session, string inputName, Tensor x)
     {
+        var outputs = RunAll(session, inputName, x);
+        return (outputs["boxes"], outputs["scores"]);
+    }
+
+    /// <summary>Every output of the model for one float input, by name.</summary>
+    private static Dictionary<string, Tensor> RunAll(InferenceSession session, string inputName, Tensor x)
+    {
         using var cpu = x.to(ScalarType.Float32, torch.CPU).contiguous();
         var input = new DenseTensor<float>(cpu.data<float>().ToArray(), cpu.shape.Select(d => (int)d).ToArray());
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, input)]);
-        Tensor Get(string name)
+        return results.ToDictionary(r => r.Name, r =>
         {
-            var output = results.Single(r => r.Name == name).AsTensor<float>();
+            var output = r.AsTensor<float>();
             return torch.tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray());
-        }
-        return (Get("boxes"), Get("scores"));
+        });
     }
 }

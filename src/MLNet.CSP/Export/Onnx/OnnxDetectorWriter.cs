@@ -54,8 +54,7 @@ internal static class OnnxDetectorWriter
         OnnxModelWriter.AddPreprocessingMetadata(model, preprocessing, labels);
         model.WriteTo(stream);
         stream.Flush();
-        long[] Shape(params long?[] dims) => [.. dims.Select(d => d ?? -1)];
-        return new OnnxExportInfo(inputName, Shape(batch, 3, size, size), "boxes", Shape(batch, anchors, 4), options.Opset, preprocessing, labels)
+        return new OnnxExportInfo(inputName, OnnxModelWriter.Shape(batch, 3, size, size), "boxes", OnnxModelWriter.Shape(batch, anchors, 4), options.Opset, preprocessing, labels)
         {
             OutputNames = ["boxes", "scores"],
             Letterboxed = true,

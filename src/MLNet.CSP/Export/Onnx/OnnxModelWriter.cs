@@ -51,7 +51,6 @@ internal static class OnnxModelWriter
         AddPreprocessingMetadata(model, spec.Preprocessing, spec.Labels);
         model.WriteTo(stream);
         stream.Flush();
-        long[] Shape(params long?[] dims) => dims.Select(d => d ?? -1).ToArray();
         return new OnnxExportInfo(inputName, Shape(batch, 3, height, width), outputName, Shape(batch, length), options.Opset, spec.Preprocessing, spec.Labels);
     }
 
@@ -85,6 +84,9 @@ internal static class OnnxModelWriter
         using var b = torch.tensor(shift);
         return graph.ChannelAffine(x, s, b);
     }
+
+    /// <summary>A declared shape as <see cref="OnnxExportInfo"/> reports it: -1 for a symbolic dimension.</summary>
+    public static long[] Shape(params long?[] dims) => [.. dims.Select(d => d ?? -1)];
 
     /// <summary>A model around the graph: IR version of the opset, producer, one default-domain opset import.</summary>
     public static ModelProto CreateModel(OnnxGraph graph, int opset, string description)
