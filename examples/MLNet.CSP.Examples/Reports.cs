@@ -97,6 +97,31 @@ internal static class Reports
         return Save(model, Path.Combine(folder, "confusion-matrix.png"), 760, 680);
     }
 
+    /// <summary>An AutoML search over time: every trial's validation metric by stage, and the best so far.</summary>
+    public static string PlotSearchProgress(IReadOnlyList<MLNet.CSP.Pipelines.AutoML.CspTrialResult> trials, string metricName, bool higherIsBetter, string folder)
+    {
+        var model = new PlotModel { Title = $"Search: validation {metricName} over time", Background = OxyColors.White };
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "seconds", MajorGridlineStyle = LineStyle.Dot, Minimum = 0 });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = metricName, MajorGridlineStyle = LineStyle.Dot });
+        var scored = trials.Where(t => t.Metric is double m && double.IsFinite(m)).OrderBy(t => t.EndedAtSeconds).ToList();
+        foreach (var stage in Enum.GetValues<MLNet.CSP.Pipelines.AutoML.CspSearchStage>())
+        {
+            var points = new ScatterSeries { Title = stage == MLNet.CSP.Pipelines.AutoML.CspSearchStage.Features ? "head on frozen features" : "fine-tuning rung", MarkerType = stage == MLNet.CSP.Pipelines.AutoML.CspSearchStage.Features ? MarkerType.Diamond : MarkerType.Circle, MarkerSize = 3 };
+            points.Points.AddRange(scored.Where(t => t.Stage == stage).Select(t => new ScatterPoint(t.EndedAtSeconds, t.Metric!.Value)));
+            model.Series.Add(points);
+        }
+        var best = new StairStepSeries { Title = "best so far", StrokeThickness = 2 };
+        double? current = null;
+        foreach (var t in scored)
+        {
+            if (current is null || (higherIsBetter ? t.Metric > current : t.Metric < current)) current = t.Metric;
+            best.Points.Add(new DataPoint(t.EndedAtSeconds, current!.Value));
+        }
+        model.Series.Add(best);
+        model.Legends.Add(new Legend { LegendPosition = LegendPosition.BottomRight, LegendPlacement = LegendPlacement.Inside });
+        return Save(model, Path.Combine(folder, "search-progress.png"), 720, 440);
+    }
+
     private static string Save(PlotModel model, string path, int width, int height)
     {
         using var stream = File.Create(path);

@@ -54,6 +54,16 @@ if (args.Length > 2 && args[0] == "streaming-train")
     StreamingTraining.Train(args[1], Enum.Parse<MLNet.CSP.Pipelines.Classification.CspCacheMode>(args[2]), args.Length > 3 ? int.Parse(args[3]) : 60);
     return;
 }
+if (args.Length > 6 && args[0] == "automl-compare")
+{
+    AutoMLComparison.Run(args[1], args[2], uint.Parse(args[3]), int.Parse(args[4]), args[5], args[6]);
+    return;
+}
+if (args.Length > 1 && args[0] == "automl-plot")
+{
+    AutoMLComparison.Plot(args[1]);
+    return;
+}
 if (args.Length > 0 && args[0] == "paper")
 {
     PaperReproduction.Run(args.Skip(1).ToArray());

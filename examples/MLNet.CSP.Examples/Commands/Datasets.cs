@@ -5,16 +5,20 @@ namespace MLNet.CSP.Examples.Commands;
 /// <summary>Train/test image data views from the command's folders.</summary>
 internal static class Datasets
 {
-    public static (IDataView Train, IDataView Test, int TrainCount, int TestCount) Load(MLContext ml, DataSettings s)
+    public static (IDataView Train, IDataView Test, int TrainCount, int TestCount) Load(MLContext ml, DataSettings s) =>
+        Load(ml, s.Data, s.Test, s.PerClass, s.Seed);
+
+    /// <summary>The folders' images; without a test folder, 20% of the training folder (seeded) is held out.</summary>
+    public static (IDataView Train, IDataView Test, int TrainCount, int TestCount) Load(MLContext ml, string? data, string? testFolder, int? perClass, int seed)
     {
-        string trainFolder = s.Data ?? Path.Combine(ImageFolder.DefaultRoot, "train");
-        var train = ImageFolder.Load(trainFolder, s.PerClass);
+        string trainFolder = data ?? Path.Combine(ImageFolder.DefaultRoot, "train");
+        var train = ImageFolder.Load(trainFolder, perClass);
         List<LabelledImage> test;
-        if (s.Test is not null || s.Data is null)
-            test = ImageFolder.Load(s.Test ?? Path.Combine(ImageFolder.DefaultRoot, "test"), s.PerClass);
+        if (testFolder is not null || data is null)
+            test = ImageFolder.Load(testFolder ?? Path.Combine(ImageFolder.DefaultRoot, "test"), perClass);
         else
         {
-            var random = new Random(s.Seed);
+            var random = new Random(seed);
             var shuffled = train.OrderBy(_ => random.Next()).ToList();
             int held = Math.Max(1, train.Count / 5);
             test = shuffled.Take(held).ToList();

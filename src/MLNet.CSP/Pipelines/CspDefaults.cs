@@ -106,4 +106,16 @@ public static class CspDefaults
 
     /// <summary>Most detections reported per image.</summary>
     public const int MaxDetections = 100;
+
+    /// <summary>Wall-clock budget of an AutoML search.</summary>
+    public const uint SearchTimeInSeconds = 600;
+
+    /// <summary>Successive halving's reduction factor.</summary>
+    public const int SearchReductionFactor = 3;
+
+    /// <summary>Share of a two-stage search's budget that the frozen-features stage may take.</summary>
+    public const double SearchFeatureStageFraction = 0.25;
+
+    /// <summary>Share of the data a search holds out for validation when given one data set.</summary>
+    public const double SearchValidationFraction = 0.2;
 }

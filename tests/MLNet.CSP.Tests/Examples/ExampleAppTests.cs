@@ -8,18 +8,43 @@ namespace MLNet.CSP.Tests.Examples;
 [TestClass]
 public sealed class ExampleAppTests : TempDirectoryTest
 {
-    [TestMethod]
-    public void TrainPredictFeaturizeAndZooRunAndWriteValidPlots()
+    /// <summary>Three classes, <paramref name="trainPerClass"/> training and 4 test images each, in the folder-per-class layout users have.</summary>
+    private (string Data, string Test) ImageFolders(int trainPerClass = 12)
     {
-        // Three classes, 12 training and 4 test images each, in the folder-per-class layout users have.
-        foreach (var split in new[] { ("train", 12), ("test", 4) })
+        foreach (var split in new[] { ("train", trainPerClass), ("test", 4) })
             foreach (var group in FashionMnist.Load(split.Item1).GroupBy(r => r.Label).Take(3))
             {
                 string folder = Directory.CreateDirectory(Path.Combine(Folder, split.Item1, group.Key)).FullName;
                 foreach (var row in group.Take(split.Item2)) File.Copy(row.ImagePath, Path.Combine(folder, Path.GetFileName(row.ImagePath)));
             }
+        return (Path.Combine(Folder, "train"), Path.Combine(Folder, "test"));
+    }
+
+    [TestMethod]
+    public void AutoMLSearchesWithinItsBudgetAndSavesAModelThatPredicts()
+    {
+        var (data, test) = ImageFolders(trainPerClass: 20);
+        string output = Path.Combine(Folder, "automl");
+        string automl = Run("automl", "--data", data, "--test", test, "--budget", "20", "--out", output);
+        var searched = System.Text.RegularExpressions.Regex.Match(automl, @"Searched (\d+) s \(budget 20 s\): (\d+) trials");
+        Assert.IsTrue(searched.Success, automl);
+        Assert.IsLessThanOrEqualTo(30, int.Parse(searched.Groups[1].Value), "The budget is kept.");
+        StringAssert.Contains(automl, "Trials (latest 15)");
+        StringAssert.Contains(automl, "Best: #");
+        StringAssert.Contains(automl, "Test accuracy (micro)");
+        StringAssert.Contains(automl, "Confusion matrix");
+        var csv = File.ReadAllLines(Path.Combine(output, "automl", "trials.csv"));
+        Assert.HasCount(int.Parse(searched.Groups[2].Value) + 1, csv);
+        AssertPng(Path.Combine(output, "search-progress.png"), 720, 440);
+        string predict = Run("predict", "--model", Path.Combine(output, "model.zip"), test);
+        StringAssert.Contains(predict, "%");
+    }
+
+    [TestMethod]
+    public void TrainPredictFeaturizeAndZooRunAndWriteValidPlots()
+    {
+        var (data, test) = ImageFolders();
         string output = Path.Combine(Folder, "out");
-        string data = Path.Combine(Folder, "train"), test = Path.Combine(Folder, "test");
 
         // At the images' own size (28) the exported ONNX graph sees exactly the pixels the TorchSharp model sees.
         // A memory budget of 0 MB: the folder does not fit, so the images stream from their files every epoch.

@@ -110,6 +110,12 @@ public class CspImageClassificationOptions : CspNetworkOptions
     /// <summary>Where each finished epoch is saved; a later run with the same directory and options resumes after the last finished epoch.</summary>
     public string? CheckpointDirectory { get; set; }
 
+    /// <summary>
+    /// Ends this fit after the given epoch of an <see cref="Epochs"/>-long run (schedule unchanged), with that epoch in
+    /// <see cref="CheckpointDirectory"/>: a later fit with a larger value resumes there. Used by the AutoML search's rungs.
+    /// </summary>
+    internal int? StopAfterEpoch { get; set; }
+
     /// <summary>Images per forward pass when scoring with the trained model.</summary>
     public int InferenceBatchSize { get; set; } = CspDefaults.InferenceBatchSize;
 
@@ -128,6 +134,7 @@ public class CspImageClassificationOptions : CspNetworkOptions
         if (!(MinCropScale > 0 && MinCropScale <= 1)) throw new ArgumentOutOfRangeException(nameof(MinCropScale), MinCropScale, "Must be in (0, 1].");
         if (!(WarmupEpochs >= 0) || !double.IsFinite(WarmupEpochs)) throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "Must not be negative.");
         if (EarlyStoppingPatience is int patience) ArgumentOutOfRangeException.ThrowIfLessThan(patience, 1, nameof(EarlyStoppingPatience));
+        if (StopAfterEpoch is int stop) ArgumentOutOfRangeException.ThrowIfLessThan(stop, 1, nameof(StopAfterEpoch));
         if (UnfreezeAfterEpochs is int unfreeze) ArgumentOutOfRangeException.ThrowIfNegative(unfreeze, nameof(UnfreezeAfterEpochs));
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
         if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule.");

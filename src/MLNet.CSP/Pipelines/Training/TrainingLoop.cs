@@ -44,7 +44,8 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
         }
 
         using var channel = host.Start("CspImageClassification");
-        for (int epoch = startEpoch; epoch < options.Epochs; epoch++)
+        int lastEpoch = Math.Min(options.Epochs, options.StopAfterEpoch ?? options.Epochs);
+        for (int epoch = startEpoch; epoch < lastEpoch; epoch++)
         {
             SetFrozen(options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs), force: false);
             var metrics = RunEpoch(epoch, batches, batchSize, totalSteps, warmupSteps);

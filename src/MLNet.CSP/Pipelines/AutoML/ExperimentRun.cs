@@ -1,0 +1,123 @@
+using System.Globalization;
+
+namespace MLNet.CSP.Pipelines.AutoML;
+
+/// <summary>One run of an experiment: prepares the data (label key, validation split), runs the strategy's stages within the budget, returns the best model.</summary>
+internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperimentOptions options, SearchSpaceSampler space, IDataView train,
+    IDataView? validation, IProgress<CspTrialResult>? progress, CancellationToken cancellationToken)
+{
+    public CspExperimentResult Run()
+    {
+        var clock = new SearchClock(TimeSpan.FromSeconds(options.TrainingTimeInSeconds), cancellationToken);
+        var host = ((IHostEnvironment)ml).Register("CspAutoML");
+        using var log = host.Start("CspAutoML");
+        int seed = options.Seed ?? host.Rand.Next();
+        var (data, keyMap) = Prepare(seed);
+        bool temporary = options.CheckpointDirectory is null;
+        string directory = options.CheckpointDirectory ?? Path.Combine(Path.GetTempPath(), "mlnet-csp-automl-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        TrialHistory? history = null;
+        if (!temporary)
+        {
+            history = new TrialHistory(Path.Combine(directory, TrialHistory.FileName), string.Join(";",
+                FormattableString.Invariant($"rows={data.TrainRows}/{data.ValidationRows}"), $"seed={seed}", $"metric={options.Metric}",
+                $"batch={options.BatchSize}", $"crop={options.CropFraction?.ToString(CultureInfo.InvariantCulture) ?? "default"}"));
+            history.Load();
+        }
+        var state = new SearchState(ml, options, space, data, clock, seed, directory, history, progress, log);
+        try
+        {
+            log.Info(FormattableString.Invariant($"Search: {options.Strategy}, {options.TrainingTimeInSeconds} s, {data.TrainRows} training and {data.ValidationRows} validation images, metric {options.Metric}, seed {seed}."));
+            switch (options.Strategy)
+            {
+                case CspSearchStrategy.FrozenFeaturesOnly:
+                    new FeatureStage(state).Run(clock.BudgetSeconds);
+                    break;
+                case CspSearchStrategy.RandomSearch:
+                    new FineTuneStage(state, []).RunRandomSearch();
+                    break;
+                default:
+                    var features = new FeatureStage(state);
+                    features.Run(clock.BudgetSeconds * options.FeatureStageFraction);
+                    new FineTuneStage(state, features.Ranking).RunSuccessiveHalving();
+                    break;
+            }
+            var best = state.Best.Trial ?? throw NoResult(state, clock);
+            if (state.Best.Model is null) Rebuild(state, best);
+            ITransformer model = keyMap is null ? state.Best.Model! : new TransformerChain<ITransformer>(keyMap, state.Best.Model!);
+            state.Best.Release();
+            log.Info($"Best: {best}");
+            return new CspExperimentResult(model, best, state.Trials.ToList(), TimeSpan.FromSeconds(clock.ElapsedSeconds),
+                cancellationToken.IsCancellationRequested, history?.Path);
+        }
+        finally
+        {
+            state.Best.Dispose();
+            if (temporary) TryDelete(directory);
+        }
+    }
+
+    private (SearchData Data, ITransformer? KeyMap) Prepare(int seed)
+    {
+        string label = options.LabelColumnName;
+        ITransformer? keyMap = null;
+        if (train.Schema[label].Type is not KeyDataViewType)
+        {
+            keyMap = ml.Transforms.Conversion.MapValueToKey(label).Fit(train);
+            train = keyMap.Transform(train);
+            validation = validation is null ? null : keyMap.Transform(validation);
+        }
+        if (validation is null)
+        {
+            var split = ml.Data.TrainTestSplit(train, options.ValidationFraction, seed: seed);
+            (train, validation) = (split.TrainSet, split.TestSet);
+        }
+        long trainRows = Count(train), validationRows = Count(validation);
+        if (trainRows < 2) throw new InvalidOperationException($"The training data has {trainRows} rows; a search needs at least two.");
+        if (validationRows < 1) throw new InvalidOperationException("The validation data has no rows.");
+        return (new SearchData(train, validation, label, options.ImageColumnName, trainRows, validationRows), keyMap);
+    }
+
+    /// <summary>The best trial came from an earlier run's history: fit its model again (a fine-tuning trial resumes from its checkpoint).</summary>
+    private static void Rebuild(SearchState state, CspTrialResult best)
+    {
+        state.Info($"Rebuilding the best trial's model from the earlier run: {best}");
+        if (best.Stage == CspSearchStage.FineTune)
+        {
+            var model = new FineTuneStage(state, []).Fit(best.Parameters, best.ScheduleEpochs, best.Epochs, CancellationToken.None, best.TrialId);
+            state.Best.Attach(model, model);
+            return;
+        }
+        var featurizer = FeatureStage.CreateFeaturizer(state, (best.Parameters.Architecture, best.Parameters.ImageSize), best.TrialId);
+        var context = state.TrialContext(state.TrialSeed(TrialHistory.Key(CspSearchStage.Features, 0, 0, best.Parameters)), best.TrialId);
+        var features = state.ML.Transforms.CopyColumns(FeatureStage.LabelColumnName, state.Data.LabelColumnName).Fit(featurizer.Transform(state.Data.Train))
+            .Transform(featurizer.Transform(state.Data.Train));
+        var head = HeadTrainers.Create(context, best.Parameters.Head, FeatureStage.LabelColumnName, FeatureStage.FeaturesColumnName).Fit(state.ML.Data.Cache(features));
+        state.Best.Attach(new TransformerChain<ITransformer>(featurizer, head), featurizer);
+    }
+
+    private static Exception NoResult(SearchState state, SearchClock clock)
+    {
+        if (clock.Caller.IsCancellationRequested) return new OperationCanceledException("The search was cancelled before a trial finished.", clock.Caller);
+        var failed = state.Trials.FirstOrDefault(t => t.Status == CspTrialStatus.Failed);
+        if (failed is not null && state.Trials.All(t => t.Status is CspTrialStatus.Failed or CspTrialStatus.NotStarted))
+            return new InvalidOperationException($"Every trial failed; the first: {failed}: {failed.Error}");
+        return new TimeoutException(FormattableString.Invariant($"No trial finished within the {clock.BudgetSeconds:F0} s budget ({state.Trials.Count} started or planned); give the search more time or a smaller search space."));
+    }
+
+    private static long Count(IDataView data)
+    {
+        if (data.GetRowCount() is long known) return known;
+        long n = 0;
+        using var cursor = data.GetRowCursor([]);
+        while (cursor.MoveNext()) n++;
+        return n;
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try { Directory.Delete(directory, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using MLNet.CSP.Pipelines.AutoML;
+using MLNet.CSP.Pipelines.Classification;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Legends;
+using OxyPlot.Series;
+
+namespace MLNet.CSP.Benchmarks;
+
+/// <summary>
+/// The AutoML search against its baselines at an equal wall-clock budget, one run per process:
+/// <c>automl-compare TRAIN_DIR TEST_DIR BUDGET_S SEED METHOD OUT_DIR</c> with METHOD one of <c>search</c> (two stages),
+/// <c>default</c> (CspImageClassification's defaults at 32 px for as many epochs as fit), <c>stage1</c> (frozen features +
+/// ML.NET heads with the whole budget) and <c>random</c> (random search, full-length 9-epoch trials). Appends a row to
+/// OUT_DIR/results.csv and writes the run's trials; <c>automl-plot OUT_DIR</c> draws best-so-far against time and prints the table.
+/// </summary>
+internal static class AutoMLComparison
+{
+    public static void Run(string trainFolder, string testFolder, uint budget, int seed, string method, string output)
+    {
+        Directory.CreateDirectory(output);
+        var ml = new MLContext(seed: seed);
+        var train = ImageFolders.Load(ml, trainFolder);
+        var test = ImageFolders.Load(ml, testFolder);
+        var watch = Stopwatch.StartNew();
+        ITransformer model;
+        string detail;
+        if (method == "default")
+            (model, detail) = DefaultTrainer(ml, train, budget, watch);
+        else
+        {
+            var strategy = method switch
+            {
+                "search" => CspSearchStrategy.TwoStage,
+                "stage1" => CspSearchStrategy.FrozenFeaturesOnly,
+                "random" => CspSearchStrategy.RandomSearch,
+                _ => throw new ArgumentException($"Unknown method '{method}': search, default, stage1 or random."),
+            };
+            string run = Path.Combine(output, FormattableString.Invariant($"run-{Path.GetFileName(trainFolder.TrimEnd('/'))}-{budget}-{seed}-{method}"));
+            if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
+            var result = ml.CspAutoML().CreateImageClassificationExperiment(new CspImageClassificationExperimentOptions
+            {
+                TrainingTimeInSeconds = budget, Seed = seed, Strategy = strategy, CropFraction = 1.0, TorchThreads = 2, CheckpointDirectory = run,
+            }).SetDataset(train).RunAsync().GetAwaiter().GetResult();
+            model = result.Model;
+            detail = $"{result.Trials.Count} trials, {result.Trials.Count(t => t.Pruned)} pruned, {result.Trials.Count(t => t.Status == CspTrialStatus.Failed)} failed; best {result.BestTrial}";
+            foreach (var dir in Directory.GetDirectories(run)) Directory.Delete(dir, recursive: true); // checkpoints; trials.csv stays
+        }
+        double seconds = watch.Elapsed.TotalSeconds;
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        string line = string.Join(",", Path.GetFileName(trainFolder.TrimEnd('/')), budget, seed, method,
+            metrics.MicroAccuracy.ToString("F4", CultureInfo.InvariantCulture), seconds.ToString("F1", CultureInfo.InvariantCulture),
+            (ProcessMemory.PeakResidentBytes() / 1048576.0).ToString("F0", CultureInfo.InvariantCulture), "\"" + detail.Replace("\"", "'") + "\"");
+        string results = Path.Combine(output, "results.csv");
+        if (!File.Exists(results)) File.WriteAllText(results, "data,budget_s,seed,method,test_accuracy,elapsed_s,peak_rss_mb,detail\n");
+        File.AppendAllText(results, line + "\n");
+        Console.WriteLine(line);
+    }
+
+    /// <summary>The trainer's defaults (image size 32, the data's scale), epochs as many as a 1-epoch pilot says fit in the budget.</summary>
+    private static (ITransformer, string) DefaultTrainer(MLContext ml, IDataView train, uint budget, Stopwatch watch)
+    {
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
+        CspImageClassificationTrainer.Options Options(int epochs) => new() { ImageSize = 32, CropFraction = 1.0, TorchThreads = 2, Epochs = epochs };
+        ml.MulticlassClassification.Trainers.CspImageClassification(Options(1)).Fit(keys.Transform(train)).Dispose();
+        double pilot = watch.Elapsed.TotalSeconds;
+        int epochs = Math.Max(1, (int)Math.Floor((budget - pilot) / pilot));
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.CspImageClassification(Options(epochs))).Fit(train);
+        return (model, FormattableString.Invariant($"pilot epoch {pilot:F1} s, then {epochs} epochs"));
+    }
+
+    /// <summary>Prints the table of results.csv (mean and spread over seeds) and plots each search's best validation metric over time.</summary>
+    public static void Plot(string output)
+    {
+        var rows = File.ReadAllLines(Path.Combine(output, "results.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Console.WriteLine("| data | budget | method | test accuracy (mean ± sd over seeds) | per seed | elapsed s (max) |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var group in rows.GroupBy(r => (r[0], r[1], r[3])).OrderBy(g => g.Key.Item1).ThenBy(g => int.Parse(g.Key.Item2)).ThenBy(g => Array.IndexOf(new[] { "search", "default", "stage1", "random" }, g.Key.Item3)))
+        {
+            var accuracies = group.Select(r => double.Parse(r[4], CultureInfo.InvariantCulture)).ToList();
+            double mean = accuracies.Average(), sd = Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / Math.Max(1, accuracies.Count - 1));
+            Console.WriteLine(FormattableString.Invariant($"| {group.Key.Item1} | {group.Key.Item2} s | {group.Key.Item3} | {mean:P1} ± {sd * 100:F1} | {string.Join(" / ", accuracies.Select(a => a.ToString("P1", CultureInfo.InvariantCulture)))} | {group.Max(r => double.Parse(r[5], CultureInfo.InvariantCulture)):F0} |"));
+        }
+        foreach (var budget in Directory.GetDirectories(output, "run-*").Select(d => d.Split('-')[^3]).Distinct())
+        {
+            var model = new PlotModel { Title = $"Best validation accuracy so far, {budget} s budget (3 seeds each)", Background = OxyColors.White };
+            model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "seconds", Minimum = 0, MajorGridlineStyle = LineStyle.Dot });
+            model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "validation accuracy", MajorGridlineStyle = LineStyle.Dot });
+            var colours = new Dictionary<string, OxyColor> { ["search"] = OxyColors.SteelBlue, ["stage1"] = OxyColors.DarkOrange, ["random"] = OxyColors.SeaGreen };
+            foreach (var run in Directory.GetDirectories(output, $"run-*-{budget}-*-*").OrderBy(d => d, StringComparer.Ordinal))
+            {
+                string method = run.Split('-')[^1];
+                string csv = Path.Combine(run, "trials.csv");
+                if (!File.Exists(csv) || !colours.TryGetValue(method, out var colour)) continue;
+                var header = File.ReadLines(csv).First().Split(',');
+                int metric = Array.IndexOf(header, "metric"), ended = Array.IndexOf(header, "ended_at_s");
+                var series = new StairStepSeries { Color = colour, StrokeThickness = 1.5, Title = run.EndsWith("-1-" + method) || run.Split('-')[^2] == "1" ? method : null };
+                double best = double.NaN;
+                foreach (var f in File.ReadLines(csv).Skip(1).Select(l => l.Split(',')).Where(f => f.Length > ended && f[metric].Length > 0)
+                             .OrderBy(f => double.Parse(f[ended], CultureInfo.InvariantCulture)))
+                {
+                    double m = double.Parse(f[metric], CultureInfo.InvariantCulture);
+                    if (double.IsNaN(best) || m > best) best = m;
+                    series.Points.Add(new DataPoint(double.Parse(f[ended], CultureInfo.InvariantCulture), best));
+                }
+                model.Series.Add(series);
+            }
+            model.Legends.Add(new Legend { LegendPosition = LegendPosition.BottomRight, LegendPlacement = LegendPlacement.Inside });
+            string png = Path.Combine(output, $"automl-best-so-far-{budget}s.png");
+            using var stream = File.Create(png);
+            new OxyPlot.SkiaSharp.PngExporter { Width = 760, Height = 460 }.Export(model, stream);
+            Console.WriteLine($"Wrote {png}");
+        }
+    }
+}

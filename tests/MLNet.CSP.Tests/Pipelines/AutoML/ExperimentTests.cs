@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Pipelines.AutoML;
+
+namespace MLNet.CSP.Tests.Pipelines.AutoML;
+
+/// <summary>The AutoML search end to end on a tiny Fashion-MNIST set with budgets of seconds.</summary>
+[TestClass]
+public sealed class ExperimentTests : TempDirectoryTest
+{
+    private static (MLContext Ml, IDataView Train, IDataView Validation) Tiny(int perClass = 24, int validationPerClass = 8)
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView Images(IEnumerable<ImageRow> rows)
+        {
+            var data = ml.Data.LoadFromEnumerable(rows.ToList());
+            return ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(data).Transform(data);
+        }
+        var train = FashionMnist.Load("train").GroupBy(r => r.Label).SelectMany(g => g.Take(perClass));
+        var validation = FashionMnist.Load("test").GroupBy(r => r.Label).SelectMany(g => g.Take(validationPerClass));
+        return (ml, Images(train), Images(validation));
+    }
+
+    private static CspImageClassificationExperimentOptions Options(uint seconds, string? checkpoints = null) => new()
+    {
+        TrainingTimeInSeconds = seconds,
+        Seed = 3,
+        CropFraction = 1.0,
+        BatchSize = 32,
+        MaxEpochs = 3,
+        TorchThreads = 2,
+        CheckpointDirectory = checkpoints,
+    };
+
+    [TestMethod]
+    public async Task SearchesBothStagesWithinTheBudgetAndTheBestModelReloadsInAnotherProcess()
+    {
+        var (ml, train, validation) = Tiny();
+        var reported = new List<CspTrialResult>();
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains("CspAutoML", StringComparison.Ordinal)) lock (log) log.Add(e.RawMessage); };
+        var experiment = ml.CspAutoML().CreateImageClassificationExperiment(Options(30, Path.Combine(Folder, "search")))
+            .SetDataset(train, validation).SetSearchSpace<TinySpace>().SetProgress(new SynchronousProgress(reported));
+        var watch = Stopwatch.StartNew();
+        var result = await experiment.RunAsync();
+        watch.Stop();
+        foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
+        Console.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s for a 30 s budget; best {result.BestTrial}");
+
+        Assert.IsLessThanOrEqualTo(30 + 10, watch.Elapsed.TotalSeconds, "The budget is kept (within 10 s).");
+        Assert.IsGreaterThanOrEqualTo(30 * 0.8, watch.Elapsed.TotalSeconds, "The budget is used: fine-tuning brackets fill the time left.");
+        var features = result.Trials.Where(t => t.Stage == CspSearchStage.Features && t.Status == CspTrialStatus.Completed).ToList();
+        var fineTune = result.Trials.Where(t => t.Stage == CspSearchStage.FineTune && t.Status is CspTrialStatus.Completed or CspTrialStatus.Pruned).ToList();
+        Assert.IsTrue(features.Select(t => (t.Parameters.ImageSize, t.Parameters.Head)).Distinct().Count() >= 2, "Stage 1 fits several heads.");
+        Assert.IsNotEmpty(fineTune, "Stage 2 ran.");
+        Assert.IsTrue(fineTune.Any(t => t.Rung == 1 && t.Epochs == 3), "A promoted trial reached the 3-epoch rung.");
+        Assert.IsTrue(result.Trials.Any(t => t.Pruned), "Successive halving pruned some trials.");
+        foreach (var promoted in fineTune.Where(t => t.Rung == 1))
+        {
+            Assert.IsTrue(result.Trials.Any(t => t.TrialId == promoted.TrialId && t.Rung == 0 && t.Status == CspTrialStatus.Completed), "Promoted trials completed rung 0 first.");
+            Assert.IsTrue(log.Any(m => m.StartsWith($"trial #{promoted.TrialId}: Resuming from ", StringComparison.Ordinal) && m.EndsWith("after epoch 1.", StringComparison.Ordinal)),
+                $"Trial #{promoted.TrialId} continued from its rung-0 checkpoint instead of starting over. Its log: {string.Join(" | ", log.Where(m => m.StartsWith($"trial #{promoted.TrialId}:", StringComparison.Ordinal)))}");
+        }
+        Assert.IsTrue(result.Trials.All(t => t.Status != CspTrialStatus.Running));
+        Assert.IsTrue(result.Trials.Where(t => t.Metric is not null).All(t => t.PeakMemoryBytes > 0 && t.Duration > TimeSpan.Zero));
+        double best = result.Trials.Where(t => t.Metric is not null).Max(t => t.Metric!.Value);
+        Assert.AreEqual(best, result.BestTrial.Metric, "The best trial has the best validation metric.");
+        Assert.IsTrue(reported.Any(t => t.Status == CspTrialStatus.Running) && reported.Count > result.Trials.Count, "Progress reports starts and ends.");
+
+        // The returned model scores as its trial was scored, maps the string labels itself, and is saved with the history.
+        var metrics = ml.MulticlassClassification.Evaluate(result.Model.Transform(validation));
+        Assert.AreEqual(result.BestTrial.MicroAccuracy!.Value, metrics.MicroAccuracy, 1e-9);
+        var csv = File.ReadAllLines(result.TrialHistoryPath!);
+        Assert.HasCount(result.Trials.Count + 1, csv);
+
+        string zip = Path.Combine(Folder, "best.zip");
+        ml.Model.Save(result.Model, train.Schema, zip);
+        var loaded = ml.Model.Load(zip, out _);
+        var expected = result.Model.Transform(validation).GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray();
+        CollectionAssert.AreEqual(expected, loaded.Transform(validation).GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray());
+    }
+
+    [TestMethod]
+    public async Task TheBestModelGivesIdenticalPredictionsInAFreshProcess()
+    {
+        var (ml, train, validation) = Tiny(perClass: 16);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
+        var options = Options(12);
+        options.Strategy = CspSearchStrategy.FrozenFeaturesOnly;
+        var result = await ml.CspAutoML().CreateImageClassificationExperiment(options)
+            .SetDataset(keys.Transform(train), keys.Transform(validation)).SetSearchSpace<TinySpace>().RunAsync();
+        Assert.IsTrue(result.Trials.All(t => t.Stage == CspSearchStage.Features));
+
+        string zip = Path.Combine(Folder, "best.zip"), list = Path.Combine(Folder, "images.txt"), output = Path.Combine(Folder, "scores.bin");
+        ml.Model.Save(result.Model, keys.Transform(train).Schema, zip);
+        var paths = validation.GetColumn<string>("ImagePath").ToArray();
+        File.WriteAllLines(list, paths);
+        FeaturizerTests.RunProbe(zip, list, "Score", output);
+        var expected = result.Model.Transform(validation).GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray();
+        var bytes = File.ReadAllBytes(output);
+        var actual = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, actual, 0, bytes.Length);
+        CollectionAssert.AreEqual(expected, actual, "Same scores after Model.Load in another process.");
+    }
+
+    [TestMethod]
+    public async Task CancellingReturnsTheBestSoFarPromptly()
+    {
+        var (ml, train, validation) = Tiny();
+        using var cancel = new CancellationTokenSource();
+        var watch = Stopwatch.StartNew();
+        double cancelledAt = double.NaN;
+        // Cancelled in the middle of the first fine-tuning trial (its data is still being read after 300 ms).
+        var experiment = ml.CspAutoML().CreateImageClassificationExperiment(Options(600)).SetDataset(train, validation).SetSearchSpace<TinySpace>()
+            .SetProgress(new SynchronousProgress(t =>
+            {
+                if (t.Stage != CspSearchStage.FineTune || t.Status != CspTrialStatus.Running || cancel.IsCancellationRequested) return;
+                Thread.Sleep(300);
+                cancelledAt = watch.Elapsed.TotalSeconds;
+                cancel.Cancel();
+            }));
+        var result = await experiment.RunAsync(cancel.Token);
+        double returnedAt = watch.Elapsed.TotalSeconds;
+        foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
+        Console.WriteLine($"Cancelled at {cancelledAt:F1} s, returned at {returnedAt:F1} s; best {result.BestTrial}");
+        Assert.IsTrue(result.Cancelled);
+        Assert.IsLessThan(5, returnedAt - cancelledAt, "A 600 s search returns within seconds of the cancellation.");
+        var last = result.Trials[^1];
+        Assert.AreEqual(CspSearchStage.FineTune, last.Stage);
+        Assert.AreEqual(CspTrialStatus.Cancelled, last.Status, "The running trial is recorded as cancelled; nothing starts after it.");
+        Assert.IsNotNull(result.Model, "The best model so far is returned.");
+        Assert.AreEqual(CspSearchStage.Features, result.BestTrial.Stage);
+        Assert.AreEqual(result.BestTrial.MicroAccuracy!.Value, ml.MulticlassClassification.Evaluate(result.Model.Transform(validation)).MicroAccuracy, 1e-9);
+    }
+
+    [TestMethod]
+    public async Task AFailingTrialIsRecordedAndTheSearchGoesOn()
+    {
+        var (ml, train, validation) = Tiny(perClass: 16);
+        var result = await ml.CspAutoML().CreateImageClassificationExperiment(Options(25)).SetDataset(train, validation)
+            .SetSearchSpace<DivergingFirstSpace>().RunAsync();
+        foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
+        var failed = result.Trials.Where(t => t.Status == CspTrialStatus.Failed).ToList();
+        Assert.IsNotEmpty(failed);
+        Assert.IsTrue(failed.All(t => t.Parameters.LearningRate == 1e9));
+        StringAssert.Contains(failed[0].Error, "training loss became");
+        Assert.IsTrue(result.Trials.Any(t => t.Stage == CspSearchStage.FineTune && t.Status is CspTrialStatus.Completed or CspTrialStatus.Pruned && t.TrialId > failed[0].TrialId),
+            "Trials after the failure ran.");
+        Assert.IsNotNull(result.BestTrial.Metric, "The search still returns its best model.");
+        Assert.IsNotNull(result.Model);
+    }
+
+    [TestMethod]
+    public async Task ASecondRunResumesFromTheTrialHistory()
+    {
+        var (ml, train, validation) = Tiny(perClass: 16);
+        string directory = Path.Combine(Folder, "search");
+        var first = await ml.CspAutoML().CreateImageClassificationExperiment(Options(15, directory)).SetDataset(train, validation)
+            .SetSearchSpace<TinySpace>().RunAsync();
+        var second = await ml.CspAutoML().CreateImageClassificationExperiment(Options(15, directory)).SetDataset(train, validation)
+            .SetSearchSpace<TinySpace>().RunAsync();
+        foreach (var t in second.Trials) Console.WriteLine(t);
+        var reused = second.Trials.Where(t => t.FromHistory).ToList();
+        var finishedBefore = first.Trials.Where(t => t.Status is CspTrialStatus.Completed or CspTrialStatus.Pruned).ToList();
+        Assert.IsTrue(reused.Count >= finishedBefore.Count(t => t.Stage == CspSearchStage.Features), "Every head of the first run is read back.");
+        foreach (var t in reused)
+            Assert.IsTrue(finishedBefore.Any(f => f.Stage == t.Stage && f.Epochs == t.Epochs && f.Metric == t.Metric && f.Parameters.ToString() == t.Parameters.ToString()),
+                $"{t} comes from the first run.");
+        Assert.IsTrue(second.Trials.Count(t => !t.FromHistory && t.Metric is not null) > 0, "The second run used its time for new trials.");
+        Assert.IsGreaterThanOrEqualTo(first.BestTrial.Metric!.Value, second.BestTrial.Metric!.Value);
+        var metrics = ml.MulticlassClassification.Evaluate(second.Model.Transform(validation));
+        Assert.IsGreaterThan(0.3, metrics.MicroAccuracy, "The resumed search's model works (chance is 10%).");
+        if (second.BestTrial.Stage == CspSearchStage.Features || !second.BestTrial.FromHistory)
+            Assert.AreEqual(second.BestTrial.MicroAccuracy!.Value, metrics.MicroAccuracy, 1e-9, "A best trial read back from the history is rebuilt as it was.");
+    }
+
+    [TestMethod]
+    public void BadDataAndCallsAreRefusedWithClearErrors()
+    {
+        var (ml, train, _) = Tiny(perClass: 2);
+        var experiment = ml.CspAutoML().CreateImageClassificationExperiment();
+        var raw = ml.Data.LoadFromEnumerable(FashionMnist.Load("train").Take(4).ToList());
+        var pathsAsImages = ml.Transforms.CopyColumns("Image", "ImagePath").Fit(raw).Transform(raw);
+        var mismatch = Assert.Throws<ArgumentOutOfRangeException>(() => experiment.SetDataset(pathsAsImages));
+        StringAssert.Contains(mismatch.Message, "Schema mismatch for input column 'Image'");
+        var noLabel = Assert.Throws<ArgumentOutOfRangeException>(() => ml.CspAutoML().CreateImageClassificationExperiment("Category").SetDataset(train));
+        StringAssert.Contains(noLabel.Message, "'Category'");
+        Assert.Throws<InvalidOperationException>(() => experiment.RunAsync());
+        Assert.Throws<ArgumentOutOfRangeException>(() => experiment.SetDataset(train, validationFraction: 1.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ml.CspAutoML().CreateImageClassificationExperiment(new CspImageClassificationExperimentOptions { ReductionFactor = 1 }));
+    }
+
+    private sealed class SynchronousProgress(Action<CspTrialResult> report) : IProgress<CspTrialResult>
+    {
+        public SynchronousProgress(List<CspTrialResult> list) : this(list.Add)
+        {
+        }
+
+        public void Report(CspTrialResult value)
+        {
+            lock (this) report(value);
+        }
+    }
+}
