@@ -114,7 +114,7 @@ public static class CspDefaults
     public const int SearchReductionFactor = 3;
 
     /// <summary>Share of a two-stage search's budget that the frozen-features stage may take.</summary>
-    public const double SearchFeatureStageFraction = 0.25;
+    public const double SearchFeatureStageFraction = 0.2;
 
     /// <summary>Share of the data a search holds out for validation when given one data set.</summary>
     public const double SearchValidationFraction = 0.2;

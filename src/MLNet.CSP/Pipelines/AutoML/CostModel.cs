@@ -8,19 +8,21 @@ namespace MLNet.CSP.Pipelines.AutoML;
 internal sealed class CostModel(long trainRows, long validationRows)
 {
     private readonly Dictionary<(string, int), double> forwardPerImage = [];
-    private readonly Dictionary<(string, int), double> epochSeconds = [];
+    private readonly Dictionary<(string, int), List<(int Epochs, double Seconds)>> rungs = [];
     private readonly Dictionary<(string, int), double> macs = [];
     private readonly Dictionary<CspHeadTrainer, double> headPerValue = [];
     private double trainFactor = 3; // fine-tuning image ~ forward + backward ~ 3 forwards; replaced by measurement
 
     public void RecordForward((string, int) combo, double seconds, long images) => forwardPerImage[combo] = seconds / Math.Max(1, images);
 
-    public void RecordEpochs((string, int) combo, double seconds, int epochs)
+    /// <summary>Records a fine-tuning rung: <paramref name="seconds"/> for <paramref name="epochs"/> epochs, reading and validating included.</summary>
+    public void RecordRung((string, int) combo, double seconds, int epochs)
     {
         if (epochs < 1) return;
-        epochSeconds[combo] = seconds / epochs;
-        if (Forward(combo) is double f && f > 0 && trainRows > 0)
-            trainFactor = Math.Max(1, (seconds / epochs - f * validationRows) / (f * trainRows));
+        if (!rungs.TryGetValue(combo, out var list)) rungs[combo] = list = [];
+        list.Add((epochs, seconds));
+        if (Forward(combo) is double f && f > 0 && trainRows > 0 && Rung(combo) is var (perEpoch, _))
+            trainFactor = Math.Max(1, (perEpoch - f * validationRows) / (f * trainRows));
     }
 
     public void RecordHead(CspHeadTrainer head, double seconds, long rows, long dimensions) => headPerValue[head] = seconds / Math.Max(1, rows * dimensions);
@@ -36,8 +38,26 @@ internal sealed class CostModel(long trainRows, long validationRows)
 
     public double? Featurize((string, int) combo) => Forward(combo) * (trainRows + validationRows);
 
-    public double? Epoch((string, int) combo) =>
-        epochSeconds.TryGetValue(combo, out var known) ? known : Forward(combo) * (trainFactor * trainRows + validationRows);
+    /// <summary>
+    /// Seconds per fine-tuning epoch and per trial-rung (the fixed part: reading the data, building the model, validating): a line
+    /// through the shortest and longest rungs measured, or all per epoch while one length was measured, or scaled from the
+    /// forward cost before any rung; null before any measurement.
+    /// </summary>
+    public (double PerEpoch, double PerTrial)? Rung((string, int) combo)
+    {
+        if (rungs.TryGetValue(combo, out var list) && list.Count > 0)
+        {
+            var shortest = list.Where(r => r.Epochs == list.Min(x => x.Epochs)).Last();
+            var longest = list.Where(r => r.Epochs == list.Max(x => x.Epochs)).Last();
+            if (longest.Epochs > shortest.Epochs)
+            {
+                double perEpoch = (longest.Seconds - shortest.Seconds) / (longest.Epochs - shortest.Epochs);
+                if (perEpoch > 0) return (perEpoch, Math.Max(0, shortest.Seconds - perEpoch * shortest.Epochs));
+            }
+            return (longest.Seconds / longest.Epochs, 0);
+        }
+        return Forward(combo) is double f ? (f * (trainFactor * trainRows + validationRows), 0) : null;
+    }
 
     public double? Head(CspHeadTrainer head, long rows, long dimensions) => headPerValue.TryGetValue(head, out var s) ? s * rows * dimensions : null;
 

@@ -13,13 +13,14 @@ public sealed class CspImageClassificationExperiment
     private SearchSpaceSampler space = SearchSpaceSampler.Default;
     private IDataView? train, validation;
     private IProgress<CspTrialResult>? progress;
+    private int running;
 
     internal CspImageClassificationExperiment(MLContext ml, CspImageClassificationExperimentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         this.ml = ml;
-        this.options = options;
+        this.options = options.Clone(); // the caller's object is left alone; Set* change this copy
     }
 
     /// <summary>Training and validation data (same columns); the search ranks trials on <paramref name="validationData"/>.</summary>
@@ -48,6 +49,7 @@ public sealed class CspImageClassificationExperiment
     public CspImageClassificationExperiment SetTrainingTimeInSeconds(uint seconds)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(seconds, 1u, nameof(seconds));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(seconds, CspImageClassificationExperimentOptions.MaxTrainingTimeInSeconds, nameof(seconds));
         options.TrainingTimeInSeconds = seconds;
         return this;
     }
@@ -110,9 +112,22 @@ public sealed class CspImageClassificationExperiment
     public Task<CspExperimentResult> RunAsync(CancellationToken cancellationToken = default)
     {
         if (train is null) throw new InvalidOperationException("Call SetDataset before RunAsync.");
-        var run = new ExperimentRun(ml, options, space, train, validation, progress, cancellationToken);
-        return Task.Factory.StartNew(run.Run, CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var settings = options.Clone(); // Set* calls during the run do not reach it
+        settings.Validate();
+        if (Interlocked.Exchange(ref running, 1) == 1)
+            throw new InvalidOperationException("This experiment is already running; create another one (with another checkpoint directory) to search in parallel.");
+        var run = new ExperimentRun(ml, settings, space, train, validation, progress, cancellationToken);
+        return Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                return run.Run();
+            }
+            finally
+            {
+                Volatile.Write(ref running, 0);
+            }
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     private void CheckColumns(DataViewSchema schema, string parameter)

@@ -63,11 +63,17 @@ public sealed class CspImageClassificationExperimentOptions
     /// <summary>"cpu", "cuda" or "cuda:N" for every trial; null follows the MLContext.</summary>
     public string? Device { get; set; }
 
+    /// <summary>The longest budget a timer can hold (about 24 days).</summary>
+    public const uint MaxTrainingTimeInSeconds = int.MaxValue / 1000;
+
+    internal CspImageClassificationExperimentOptions Clone() => (CspImageClassificationExperimentOptions)MemberwiseClone();
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(LabelColumnName, nameof(LabelColumnName));
         ArgumentException.ThrowIfNullOrWhiteSpace(ImageColumnName, nameof(ImageColumnName));
         ArgumentOutOfRangeException.ThrowIfLessThan(TrainingTimeInSeconds, 1u, nameof(TrainingTimeInSeconds));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(TrainingTimeInSeconds, MaxTrainingTimeInSeconds, nameof(TrainingTimeInSeconds));
         if (!Enum.IsDefined(Metric)) throw new ArgumentOutOfRangeException(nameof(Metric), Metric, "Unknown metric.");
         if (!Enum.IsDefined(Strategy)) throw new ArgumentOutOfRangeException(nameof(Strategy), Strategy, "Unknown strategy.");
         if (!Enum.IsDefined(CacheMode)) throw new ArgumentOutOfRangeException(nameof(CacheMode), CacheMode, "Unknown cache mode.");

@@ -8,7 +8,7 @@ namespace MLNet.CSP.Pipelines.AutoML;
 /// attributes, and the values of one trial. To search something else, declare a class with properties of the same names and
 /// your own <see cref="ChoiceAttribute"/>, <see cref="RangeAttribute"/> or <see cref="BooleanChoiceAttribute"/> and pass it to
 /// <see cref="CspImageClassificationExperiment.SetSearchSpace{T}"/>; properties it does not declare keep these ranges, and
-/// its initial values are the first configuration tried.
+/// the attributes' defaults (or, without one, its initial values) are the first configuration tried.
 /// </summary>
 public sealed class CspImageClassificationSearchSpace
 {

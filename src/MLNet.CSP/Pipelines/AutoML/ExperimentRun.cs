@@ -20,14 +20,15 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
         if (!temporary)
         {
             history = new TrialHistory(Path.Combine(directory, TrialHistory.FileName), string.Join(";",
-                FormattableString.Invariant($"rows={data.TrainRows}/{data.ValidationRows}"), $"seed={seed}", $"metric={options.Metric}",
-                $"batch={options.BatchSize}", $"crop={options.CropFraction?.ToString(CultureInfo.InvariantCulture) ?? "default"}"));
+                FormattableString.Invariant($"rows={data.TrainRows}/{data.ValidationRows}"), FormattableString.Invariant($"labels={LabelHash(data):x8}"),
+                FormattableString.Invariant($"seed={seed}"), $"metric={options.Metric}", FormattableString.Invariant($"batch={options.BatchSize}"),
+                $"crop={options.CropFraction?.ToString(CultureInfo.InvariantCulture) ?? "default"}"));
             history.Load();
         }
         var state = new SearchState(ml, options, space, data, clock, seed, directory, history, progress, log);
         try
         {
-            log.Info(FormattableString.Invariant($"Search: {options.Strategy}, {options.TrainingTimeInSeconds} s, {data.TrainRows} training and {data.ValidationRows} validation images, metric {options.Metric}, seed {seed}."));
+            state.Info(FormattableString.Invariant($"Search: {options.Strategy}, {options.TrainingTimeInSeconds} s, {data.TrainRows} training and {data.ValidationRows} validation images, metric {options.Metric}, seed {seed}."));
             switch (options.Strategy)
             {
                 case CspSearchStrategy.FrozenFeaturesOnly:
@@ -46,7 +47,7 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
             if (state.Best.Model is null) Rebuild(state, best);
             ITransformer model = keyMap is null ? state.Best.Model! : new TransformerChain<ITransformer>(keyMap, state.Best.Model!);
             state.Best.Release();
-            log.Info($"Best: {best}");
+            state.Info($"Best: {best}");
             return new CspExperimentResult(model, best, state.Trials.ToList(), TimeSpan.FromSeconds(clock.ElapsedSeconds),
                 cancellationToken.IsCancellationRequested, history?.Path);
         }
@@ -81,18 +82,18 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
     /// <summary>The best trial came from an earlier run's history: fit its model again (a fine-tuning trial resumes from its checkpoint).</summary>
     private static void Rebuild(SearchState state, CspTrialResult best)
     {
-        state.Info($"Rebuilding the best trial's model from the earlier run: {best}");
-        if (best.Stage == CspSearchStage.FineTune)
+        if (state.SavedModelIs(best))
         {
-            var model = new FineTuneStage(state, []).Fit(best.Parameters, best.ScheduleEpochs, best.Epochs, CancellationToken.None, best.TrialId);
-            state.Best.Attach(model, model);
+            state.Info($"Loading the best trial's model, saved by the earlier run: {best}");
+            state.Best.Attach(state.ML.Model.Load(state.BestModelPath, out _));
             return;
         }
+        // Only frozen-feature heads reach here (fine-tuning trials from the history compete only with a saved model): refit, repeatably.
+        state.Info($"Refitting the best trial's model from the earlier run: {best}");
         var featurizer = FeatureStage.CreateFeaturizer(state, (best.Parameters.Architecture, best.Parameters.ImageSize), best.TrialId);
         var context = state.TrialContext(state.TrialSeed(TrialHistory.Key(CspSearchStage.Features, 0, 0, best.Parameters)), best.TrialId);
-        var features = state.ML.Transforms.CopyColumns(FeatureStage.LabelColumnName, state.Data.LabelColumnName).Fit(featurizer.Transform(state.Data.Train))
-            .Transform(featurizer.Transform(state.Data.Train));
-        var head = HeadTrainers.Create(context, best.Parameters.Head, FeatureStage.LabelColumnName, FeatureStage.FeaturesColumnName).Fit(state.ML.Data.Cache(features));
+        var features = new FeatureStage(state).Materialize(featurizer, state.Data.Train, CancellationToken.None);
+        var head = HeadTrainers.Create(context, best.Parameters.Head, FeatureStage.LabelColumnName, FeatureStage.FeaturesColumnName).Fit(features);
         state.Best.Attach(new TransformerChain<ITransformer>(featurizer, head), featurizer);
     }
 
@@ -103,6 +104,16 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
         if (failed is not null && state.Trials.All(t => t.Status is CspTrialStatus.Failed or CspTrialStatus.NotStarted))
             return new InvalidOperationException($"Every trial failed; the first: {failed}: {failed.Error}");
         return new TimeoutException(FormattableString.Invariant($"No trial finished within the {clock.BudgetSeconds:F0} s budget ({state.Trials.Count} started or planned); give the search more time or a smaller search space."));
+    }
+
+    /// <summary>A hash of every training and validation label, in order: another data set of the same size is another experiment.</summary>
+    private static uint LabelHash(SearchData data)
+    {
+        uint hash = 2166136261;
+        foreach (var view in new[] { data.Train, data.Validation })
+            foreach (uint key in view.GetColumn<uint>(data.LabelColumnName))
+                hash = (hash ^ key) * 16777619;
+        return hash;
     }
 
     private static long Count(IDataView data)

@@ -34,7 +34,7 @@ internal sealed class FeatureStage(SearchState state)
                 var p = state.Space.Initial.Clone();
                 (p.Architecture, p.ImageSize, p.Head, p.FreezeBackbone) = (combo.Architecture, combo.Size, head, true);
                 if (state.History?.Find(CspSearchStage.Features, 0, 0, p) is { } done)
-                    Offer(scores, combo, state.Record(done with { TrialId = state.NextTrialId(), FromHistory = true }), null);
+                    Offer(scores, combo, state.Record(done with { TrialId = state.NextTrialId(), FromHistory = true }), null); // refitted if it stays best
                 else pending.Add(p);
             }
             if (pending.Count == 0) continue;
@@ -171,28 +171,54 @@ internal sealed class FeatureStage(SearchState state)
     {
         double score = state.Best.ScoreOf(trial);
         if (!scores.TryGetValue(combo, out var known) || score > known) scores[combo] = score;
-        state.Best.Offer(trial, model, parts);
+        state.OfferBest(trial, model, parts);
     }
 
     /// <summary>
-    /// Runs the featurizer over every row once into an in-memory cache of the features and a copy of the label, checking the
-    /// token between rows, so heads read cached vectors.
+    /// Runs the featurizer over every row once, on this thread, checking the token between rows, into an in-memory view of the
+    /// features and the label (a key with the label's names), so the heads read cached vectors and nothing runs on after a cancel.
     /// </summary>
-    private IDataView Materialize(CspFeaturizerTransformer featurizer, IDataView data, CancellationToken token)
+    public IDataView Materialize(CspFeaturizerTransformer featurizer, IDataView data, CancellationToken token)
     {
-        var ml = state.ML;
-        var features = ml.Transforms.CopyColumns(LabelColumnName, state.Data.LabelColumnName)
-            .Append(ml.Transforms.SelectColumns(FeaturesColumnName, LabelColumnName))
-            .Fit(featurizer.Transform(data)).Transform(featurizer.Transform(data));
-        var cached = ml.Data.Cache(features, FeaturesColumnName, LabelColumnName);
-        using var cursor = cached.GetRowCursor(cached.Schema);
-        var getFeatures = cursor.GetGetter<VBuffer<float>>(cached.Schema[FeaturesColumnName]);
-        VBuffer<float> buffer = default;
-        while (cursor.MoveNext())
+        var scored = featurizer.Transform(data);
+        var featuresColumn = scored.Schema[FeaturesColumnName];
+        var labelColumn = scored.Schema[state.Data.LabelColumnName];
+        var rows = new List<FeatureRow>();
+        using (var cursor = scored.GetRowCursor([featuresColumn, labelColumn]))
         {
-            token.ThrowIfCancellationRequested();
-            getFeatures(ref buffer);
+            var getFeatures = cursor.GetGetter<VBuffer<float>>(featuresColumn);
+            var getLabel = cursor.GetGetter<uint>(labelColumn);
+            VBuffer<float> features = default;
+            uint label = 0;
+            while (cursor.MoveNext())
+            {
+                token.ThrowIfCancellationRequested();
+                getFeatures(ref features);
+                getLabel(ref label);
+                if (label == 0) continue; // a missing label: no head learns from it
+                // LoadFromEnumerable takes a key column's values 0-based (the view's raw keys are 1-based, 0 = missing).
+                rows.Add(new FeatureRow { Features = features.DenseValues().ToArray(), Label = label - 1 });
+            }
         }
-        return cached;
+        var definition = SchemaDefinition.Create(typeof(FeatureRow));
+        var featuresDefinition = definition[nameof(FeatureRow.Features)]; // looked up by column name: take both before renaming
+        var labelDefinition = definition[nameof(FeatureRow.Label)];
+        featuresDefinition.ColumnName = FeaturesColumnName;
+        featuresDefinition.ColumnType = new VectorDataViewType(NumberDataViewType.Single, featuresColumn.Type.GetValueCount());
+        labelDefinition.ColumnName = LabelColumnName;
+        labelDefinition.ColumnType = labelColumn.Type;
+        if (Classification.KeyValues.From(labelColumn) is { } names)
+            labelDefinition.AddAnnotation(AnnotationUtils.Kinds.KeyValues,
+                new VBuffer<ReadOnlyMemory<char>>(names.Length, names.Select(n => n.AsMemory()).ToArray()),
+                new VectorDataViewType(TextDataViewType.Instance, names.Length));
+        return state.ML.Data.LoadFromEnumerable(rows, definition);
+    }
+
+    private sealed class FeatureRow
+    {
+        public float[] Features { get; set; } = [];
+
+        /// <summary>The class index, 0-based.</summary>
+        public uint Label { get; set; }
     }
 }

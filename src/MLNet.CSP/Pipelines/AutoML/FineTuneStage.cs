@@ -13,6 +13,9 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
 {
     private const int MaxTrials = 1000;
 
+    /// <summary>Settings and schedule of every configuration started: a duplicate would share (and overrun) another's checkpoint.</summary>
+    private readonly HashSet<string> started = [];
+
     private sealed record Candidate(int Id, CspImageClassificationSearchSpace Parameters, CspTrialResult? Last = null);
 
     public void RunSuccessiveHalving()
@@ -23,17 +26,26 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         while (!state.Clock.Expired && state.Trials.Count < MaxTrials)
         {
             var top = ranking.Count > 0 ? ranking[0] : (state.Space.Initial.Architecture, state.Space.Initial.ImageSize);
-            double perEpoch = EpochSeconds(top);
-            var plan = SuccessiveHalving.Plan(eta, SuccessiveHalving.DefaultHalvings, state.Options.MaxEpochs, perEpoch, state.Clock.SecondsLeft);
+            var (perEpoch, perTrial) = RungCost(top);
+            var plan = SuccessiveHalving.Plan(eta, SuccessiveHalving.DefaultHalvings, state.Options.MaxEpochs, perEpoch, perTrial, state.Clock.SecondsLeft);
             if (plan is not var (s, minEpochs))
             {
-                state.Info(FormattableString.Invariant($"Fine-tuning: no bracket fits the {state.Clock.SecondsLeft:F0} s left (an epoch of {top.Item1} at {top.Item2} px is estimated at {perEpoch:F0} s)."));
+                state.Info(FormattableString.Invariant($"Fine-tuning: no bracket fits the {state.Clock.SecondsLeft:F0} s left (an epoch of {top.Item1} at {top.Item2} px is estimated at {perEpoch:F0} s, plus {perTrial:F0} s per trial)."));
                 break;
             }
             int configurations = SuccessiveHalving.Survivors(eta, s)[0];
-            var candidates = Enumerable.Range(0, configurations).Select(i => new Candidate(state.NextTrialId(), first && i == 0 ? WithCombo(state.Space.Initial.Clone(), top) : Draw(random))).ToList();
+            int schedule = SuccessiveHalving.Rungs(eta, s, minEpochs)[^1];
+            var candidates = new List<Candidate>();
+            for (int i = 0; i < configurations; i++)
+                if (Unique(first && i == 0 ? WithCombo(state.Space.Initial.Clone(), top) : null, random, schedule) is { } p)
+                    candidates.Add(new Candidate(state.NextTrialId(), p));
+            if (candidates.Count == 0)
+            {
+                state.Info("Fine-tuning: the search space has no configuration left that was not tried with this schedule.");
+                break;
+            }
             first = false;
-            state.Info(FormattableString.Invariant($"Fine-tuning bracket: {configurations} configurations, rungs of {string.Join("/", SuccessiveHalving.Rungs(eta, s, minEpochs))} epochs, about {SuccessiveHalving.Epochs(eta, s, minEpochs) * perEpoch:F0} s."));
+            state.Info(FormattableString.Invariant($"Fine-tuning bracket: {configurations} configurations, rungs of {string.Join("/", SuccessiveHalving.Rungs(eta, s, minEpochs))} epochs, about {SuccessiveHalving.Epochs(eta, s, minEpochs) * perEpoch + SuccessiveHalving.TrialRungs(eta, s) * perTrial:F0} s."));
             RunBracket(candidates, eta, s, minEpochs);
         }
     }
@@ -45,8 +57,9 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         bool first = true;
         while (!state.Clock.Expired && misses < 3 && state.Trials.Count < MaxTrials)
         {
-            var p = first ? state.Space.Initial.Clone() : state.Space.Sample(random);
+            var p = Unique(first ? state.Space.Initial.Clone() : null, random, epochs, sampleCombo: false);
             first = false;
+            if (p is null) break;
             var candidate = new Candidate(state.NextTrialId(), p);
             var result = RunTrial(candidate, epochs, epochs, rung: null, previousEpochs: 0);
             misses = result?.Status == CspTrialStatus.NotStarted ? misses + 1 : 0;
@@ -70,7 +83,10 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             var ranked = finished.OrderByDescending(c => state.Best.ScoreOf(c.Last!)).ToList();
             alive = ranked.Take(survivors[rung + 1]).ToList();
             foreach (var dropped in ranked.Skip(survivors[rung + 1]))
+            {
                 state.Replace(dropped.Last!, dropped.Last! with { Status = CspTrialStatus.Pruned });
+                DeleteCheckpoint(dropped.Parameters, rungs[^1]);
+            }
         }
     }
 
@@ -81,11 +97,13 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         var combo = (p.Architecture, p.ImageSize);
         if (state.History?.Find(CspSearchStage.FineTune, stopAfter, scheduleEpochs, p) is { } done)
         {
-            var again = state.Record(done with { TrialId = candidate.Id, Rung = rung, FromHistory = true, Parameters = p });
-            state.Best.Offer(again, null);
+            var again = state.Record(done with { TrialId = candidate.Id, Rung = rung, FromHistory = true, Parameters = p, Status = CspTrialStatus.Completed });
+            // Only a trial whose model an earlier run saved (best-model.zip) can become the best without training it again.
+            if (state.SavedModelIs(again)) state.OfferBest(again, null);
             return again;
         }
-        double left = state.Clock.SecondsLeft, estimate = (stopAfter - previousEpochs) * EpochSeconds(combo);
+        var (perEpoch, perTrial) = RungCost(combo);
+        double left = state.Clock.SecondsLeft, estimate = perTrial + (stopAfter - previousEpochs) * perEpoch;
         if (estimate > left)
             return state.Record(new CspTrialResult
             {
@@ -101,20 +119,22 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         try
         {
             model = Fit(p, scheduleEpochs, stopAfter, token.Token, candidate.Id);
-            state.Costs.RecordEpochs(combo, watch.Elapsed.TotalSeconds, stopAfter - previousEpochs);
             var metrics = state.ML.MulticlassClassification.Evaluate(model.Transform(state.Data.Validation), state.Data.LabelColumnName);
+            // Per epoch of this rung, with reading the data and the validation pass included, so later estimates cover both.
+            state.Costs.RecordRung(combo, watch.Elapsed.TotalSeconds, stopAfter - previousEpochs);
             var trial = state.Record(new CspTrialResult
             {
                 TrialId = candidate.Id, Stage = CspSearchStage.FineTune, Rung = rung, Epochs = stopAfter, ScheduleEpochs = scheduleEpochs, Parameters = p, Status = CspTrialStatus.Completed,
                 Metric = state.MetricOf(metrics), MicroAccuracy = metrics.MicroAccuracy, MacroAccuracy = metrics.MacroAccuracy, LogLoss = metrics.LogLoss,
                 Duration = watch.Elapsed, PeakMemoryBytes = memory.Peak,
             });
-            if (!state.Best.Offer(trial, model, model)) model.Dispose();
+            if (!state.OfferBest(trial, model, model)) model.Dispose();
             return trial;
         }
         catch (Exception e)
         {
             model?.Dispose();
+            DeleteCheckpoint(p, scheduleEpochs);
             bool stopped = SearchState.IsCancellation(e) && token.IsCancellationRequested;
             return state.Record(new CspTrialResult
             {
@@ -142,16 +162,48 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             LearningRate = p.LearningRate, WeightDecay = p.WeightDecay, LabelSmoothing = p.LabelSmoothing, Augmentation = p.Augmentation,
             FreezeBackbone = p.FreezeBackbone, CacheMode = state.Options.CacheMode, TorchThreads = state.Options.TorchThreads,
             Device = state.Options.Device, CancellationToken = token,
-            CheckpointDirectory = Path.Combine(state.WorkDirectory, FormattableString.Invariant($"trial-{seed:x8}")),
+            CheckpointDirectory = CheckpointOf(p, scheduleEpochs),
         };
         return context.MulticlassClassification.Trainers.CspImageClassification(options).Fit(state.Data.Train);
     }
 
-    private double EpochSeconds((string, int) combo)
+    /// <summary>A configuration's checkpoint directory, named by its seed (from its settings and schedule).</summary>
+    private string CheckpointOf(CspImageClassificationSearchSpace p, int scheduleEpochs) =>
+        Path.Combine(state.WorkDirectory, FormattableString.Invariant($"trial-{state.TrialSeed(TrialHistory.Key(CspSearchStage.FineTune, 0, scheduleEpochs, p)):x8}"));
+
+    /// <summary>Pruned and failed configurations are not continued: their checkpoints (weights and optimizer state) go.</summary>
+    private void DeleteCheckpoint(CspImageClassificationSearchSpace p, int scheduleEpochs)
     {
-        if (state.Costs.Epoch(combo) is double known) return known;
+        try
+        {
+            string directory = CheckpointOf(p, scheduleEpochs);
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            state.Warn($"Could not delete a pruned trial's checkpoint: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="preferred"/>, or a drawn configuration, not yet started with this schedule; null when 20 draws found none.
+    /// </summary>
+    private CspImageClassificationSearchSpace? Unique(CspImageClassificationSearchSpace? preferred, Random random, int scheduleEpochs, bool sampleCombo = true)
+    {
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            var p = attempt == 0 && preferred is not null ? preferred : sampleCombo ? Draw(random) : state.Space.Sample(random);
+            if (started.Add(TrialHistory.Key(CspSearchStage.FineTune, 0, scheduleEpochs, p))) return p;
+        }
+        return null;
+    }
+
+    private (double PerEpoch, double PerTrial) RungCost((string, int) combo)
+    {
+        if (state.Costs.Rung(combo) is { } known) return known;
         ProbeForward(combo);
-        return state.Costs.Epoch(combo) ?? 0;
+        // Unmeasurable (the probe failed, so the trial will too): assume an epoch takes a third of the time left, keeping brackets small.
+        return state.Costs.Rung(combo) ?? (Math.Max(1, state.Clock.SecondsLeft / 3), 0);
     }
 
     /// <summary>Times the featurizer on a few training images when no trial has measured any architecture yet.</summary>

@@ -11,7 +11,11 @@ internal static class HeadTrainers
         CspHeadTrainer.LbfgsMaximumEntropy => ml.Transforms.NormalizeMinMax(featuresColumnName)
             .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(labelColumnName, featuresColumnName)),
         CspHeadTrainer.SdcaMaximumEntropy => ml.Transforms.NormalizeMinMax(featuresColumnName)
-            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(labelColumnName, featuresColumnName, maximumNumberOfIterations: SdcaIterations)),
+            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new Microsoft.ML.Trainers.SdcaMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = labelColumnName, FeatureColumnName = featuresColumnName, MaximumNumberOfIterations = SdcaIterations,
+                NumberOfThreads = 1, // repeatable, so a head read back from the trial history refits to the same model
+            })),
         CspHeadTrainer.LightGbm => ml.MulticlassClassification.Trainers.LightGbm(labelColumnName, featuresColumnName),
         CspHeadTrainer.FastTree => ml.MulticlassClassification.Trainers.OneVersusAll(
             ml.BinaryClassification.Trainers.FastTree(labelColumnName: labelColumnName, featureColumnName: featuresColumnName), labelColumnName),

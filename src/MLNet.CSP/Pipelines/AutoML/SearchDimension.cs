@@ -6,12 +6,15 @@ namespace MLNet.CSP.Pipelines.AutoML;
 /// <summary>One searched property: its candidates (a choice) or its range, read from ML.NET's search-space attributes.</summary>
 internal sealed class SearchDimension
 {
-    private SearchDimension(PropertyInfo target, object[]? candidates, double min, double max, bool logBase)
+    private SearchDimension(PropertyInfo target, object[]? candidates, double min, double max, bool logBase, object? initial)
     {
         Target = target;
         Candidates = candidates;
-        (Min, Max, LogBase) = (min, max, logBase);
+        (Min, Max, LogBase, Initial) = (min, max, logBase, initial);
     }
+
+    /// <summary>The attribute's default value (<c>DefaultValue</c> of a choice, <c>Init</c> of a range), converted; null when it gives none.</summary>
+    public object? Initial { get; }
 
     /// <summary>The property of <see cref="CspImageClassificationSearchSpace"/> it sets.</summary>
     public PropertyInfo Target { get; }
@@ -34,12 +37,12 @@ internal sealed class SearchDimension
         {
             var values = choice.Candidates.Select(c => Convert(c, target)).Distinct().ToArray();
             if (values.Length == 0) throw new ArgumentException($"Search space: '{declared.Name}' declares no candidates.");
-            return new SearchDimension(target, values, 0, 0, false);
+            return new SearchDimension(target, values, 0, 0, false, choice.DefaultValue is { } d ? Convert(d, target) : null);
         }
-        if (declared.GetCustomAttribute<Microsoft.ML.SearchSpace.BooleanChoiceAttribute>() is not null)
+        if (declared.GetCustomAttribute<Microsoft.ML.SearchSpace.BooleanChoiceAttribute>() is { } boolean)
         {
             if (target.PropertyType != typeof(bool)) throw new ArgumentException($"Search space: '{declared.Name}' is a boolean choice, but {target.Name} is {target.PropertyType.Name}.");
-            return new SearchDimension(target, [false, true], 0, 0, false);
+            return new SearchDimension(target, [false, true], 0, 0, false, boolean.GetType().GetProperty("DefaultValue")?.GetValue(boolean) as bool?);
         }
         if (declared.GetCustomAttribute<Microsoft.ML.SearchSpace.RangeAttribute>() is { } range)
         {
@@ -49,7 +52,10 @@ internal sealed class SearchDimension
             if (!(min <= max) || !double.IsFinite(min) || !double.IsFinite(max))
                 throw new ArgumentException($"Search space: '{declared.Name}' has the range [{min}, {max}].");
             if (range.LogBase && !(min > 0)) throw new ArgumentException($"Search space: '{declared.Name}' is a log range, so its minimum must be positive (got {min}).");
-            return new SearchDimension(target, null, min, max, range.LogBase);
+            object? init = range.Init is null ? null : target.PropertyType == typeof(int)
+                ? (int)Math.Round(System.Convert.ToDouble(range.Init, CultureInfo.InvariantCulture))
+                : System.Convert.ToDouble(range.Init, CultureInfo.InvariantCulture);
+            return new SearchDimension(target, null, min, max, range.LogBase, init);
         }
         return null;
     }

@@ -39,7 +39,9 @@ internal sealed class SearchSpaceSampler
             var dimension = (declared.TryGetValue(target.Name, out var own) ? SearchDimension.From(own, target) : null)
                 ?? SearchDimension.From(target, target)!;
             dimensions.Add(dimension);
-            object? start = own is not null && instance is not null && own.PropertyType == target.PropertyType ? own.GetValue(instance) : target.GetValue(defaults);
+            // As ML.NET: the attribute's default first, then the declaring class's initial value, then the default space's.
+            object? start = dimension.Initial
+                ?? (own is not null && instance is not null && own.PropertyType == target.PropertyType ? own.GetValue(instance) : target.GetValue(defaults));
             if (start is null || !dimension.Contains(start)) start = dimension.Candidates?[0] ?? dimension.Sample(0.5);
             target.SetValue(initial, start);
         }

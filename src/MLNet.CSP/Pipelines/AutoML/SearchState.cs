@@ -23,6 +23,42 @@ internal sealed class SearchState(MLContext ml, CspImageClassificationExperiment
 
     public int NextTrialId() => ++nextTrialId;
 
+    /// <summary>Where the best model so far is saved when the search has a checkpoint directory, and the key of its trial.</summary>
+    public string BestModelPath => Path.Combine(workDirectory, "best-model.zip");
+
+    private string BestKeyPath => Path.Combine(workDirectory, "best-model.key");
+
+    /// <summary>The key of a trial: stage, epochs, schedule and settings.</summary>
+    public static string KeyOf(CspTrialResult trial) => TrialHistory.Key(trial.Stage, trial.Epochs, trial.ScheduleEpochs, trial.Parameters);
+
+    /// <summary>Whether best-model.zip holds this trial's model (saved by an earlier run of the same experiment).</summary>
+    public bool SavedModelIs(CspTrialResult trial) =>
+        history is not null && File.Exists(BestModelPath) && File.Exists(BestKeyPath) && File.ReadAllText(BestKeyPath) == history.Experiment + "\n" + KeyOf(trial);
+
+    /// <summary>Offers a trial to <see cref="Best"/>; a new best is also saved to best-model.zip when there is a checkpoint directory.</summary>
+    public bool OfferBest(CspTrialResult trial, ITransformer? model, params IDisposable[] parts)
+    {
+        if (!Best.Offer(trial, model, parts)) return false;
+        if (history is null || model is null) return true;
+        try
+        {
+            string staged = BestModelPath + ".tmp";
+            ml.Model.Save(model, data.Train.Schema, staged);
+            File.Move(staged, BestModelPath, overwrite: true);
+            File.WriteAllText(BestKeyPath, history.Experiment + "\n" + KeyOf(trial));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Warn($"Could not save the best model to {BestModelPath}: {e.Message}");
+        }
+        return true;
+    }
+
+    public void Warn(string message)
+    {
+        lock (log) log.Warning(message);
+    }
+
     /// <summary>The metric the search optimises, from ML.NET's multiclass metrics.</summary>
     public double MetricOf(MulticlassClassificationMetrics m) => options.Metric switch
     {
@@ -99,7 +135,14 @@ internal sealed class SearchState(MLContext ml, CspImageClassificationExperiment
 
     private void Ended(CspTrialResult trial)
     {
-        history?.Write(trials);
+        try
+        {
+            history?.Write(trials);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Warn($"Could not write the trial history {history!.Path} (the search goes on): {e.Message}");
+        }
         progress?.Report(trial);
         Info(trial.ToString() + (trial.Error is null ? "" : ": " + trial.Error));
     }

@@ -27,22 +27,31 @@ internal static class SuccessiveHalving
         return total;
     }
 
+    /// <summary>Epochs rung 0 trains when the time allows: the first epoch is mostly the learning-rate warm-up, a poor ranking signal.</summary>
+    public const int PreferredMinEpochs = 2;
+
+    /// <summary>Trial-rungs a bracket runs (each pays the fixed cost of a fit: reading the data, building the model, validating).</summary>
+    public static int TrialRungs(int eta, int halvings) => Survivors(eta, halvings).Sum();
+
     /// <summary>
-    /// The bracket for the time left: the most halvings (up to <paramref name="maxHalvings"/>) that fit at one epoch minimum,
-    /// with the minimum epochs then raised to fill <paramref name="secondsLeft"/> (so the last rung trains as long as the budget
-    /// allows, up to <paramref name="maxEpochs"/>); null when not even one configuration for one epoch fits.
+    /// The bracket for the time left: the most halvings (up to <paramref name="maxHalvings"/>) whose rung 0 can train
+    /// <see cref="PreferredMinEpochs"/> epochs, else the most that fit at one epoch; the minimum epochs are then raised to
+    /// fill <paramref name="secondsLeft"/> (the last rung trains as long as the budget allows, up to
+    /// <paramref name="maxEpochs"/>). Null when not even one configuration for one epoch fits.
     /// </summary>
-    public static (int Halvings, int MinEpochs)? Plan(int eta, int maxHalvings, int? maxEpochs, double secondsPerEpoch, double secondsLeft)
+    public static (int Halvings, int MinEpochs)? Plan(int eta, int maxHalvings, int? maxEpochs, double secondsPerEpoch, double secondsPerTrial, double secondsLeft)
     {
+        (int, int)? fallback = null;
         for (int s = maxHalvings; s >= 0; s--)
         {
             int top = Pow(eta, s);
             if (maxEpochs is int cap && top > cap) continue;
-            double fits = secondsLeft / (Epochs(eta, s) * Math.Max(secondsPerEpoch, 1e-6));
-            int minEpochs = (int)Math.Min(Math.Floor(fits), maxEpochs is int c ? c / top : int.MaxValue / top);
-            if (minEpochs >= 1) return (s, minEpochs);
+            double fits = (secondsLeft - TrialRungs(eta, s) * secondsPerTrial) / (Epochs(eta, s) * Math.Max(secondsPerEpoch, 1e-6));
+            int minEpochs = (int)Math.Min(Math.Floor(Math.Max(0, fits)), maxEpochs is int c ? c / top : int.MaxValue / top);
+            if (minEpochs >= PreferredMinEpochs || (minEpochs >= 1 && maxEpochs is int m && m / top < PreferredMinEpochs)) return (s, minEpochs);
+            if (minEpochs >= 1) fallback ??= (s, minEpochs);
         }
-        return null;
+        return fallback;
     }
 
     private static int Pow(int b, int e)

@@ -21,6 +21,9 @@ internal sealed class TrialHistory
 
     private readonly Dictionary<string, CspTrialResult> finished = new(StringComparer.Ordinal);
 
+    /// <summary>The earlier runs' rows (any experiment, any status), written back before this run's own.</summary>
+    private readonly List<string> earlier = [];
+
     public TrialHistory(string path, string experiment)
     {
         Path = path;
@@ -44,49 +47,66 @@ internal sealed class TrialHistory
             var f = Split(lines[i]);
             if (f is null || f.Length != Header.Length)
                 throw new InvalidDataException($"'{Path}' line {i + 1}: {(f is null ? "an unclosed quote" : $"{f.Length} fields, expected {Header.Length}")} (a truncated file?).");
+            earlier.Add(lines[i]);
             if (f[0] != Experiment) continue;
-            var status = Enum.Parse<CspTrialStatus>(f[6]);
-            if (status is not (CspTrialStatus.Completed or CspTrialStatus.Pruned)) continue;
-            var trial = new CspTrialResult
+            CspTrialResult? trial;
+            try
             {
-                TrialId = int.Parse(f[1], CultureInfo.InvariantCulture),
-                Stage = Enum.Parse<CspSearchStage>(f[2]),
-                Rung = f[3].Length == 0 ? null : int.Parse(f[3], CultureInfo.InvariantCulture),
-                Epochs = int.Parse(f[4], CultureInfo.InvariantCulture),
-                ScheduleEpochs = int.Parse(f[5], CultureInfo.InvariantCulture),
-                Status = status,
-                Metric = Number(f[7]),
-                MicroAccuracy = Number(f[8]),
-                MacroAccuracy = Number(f[9]),
-                LogLoss = Number(f[10]),
-                Duration = TimeSpan.FromSeconds(Number(f[11]) ?? 0),
-                PeakMemoryBytes = (long)((Number(f[13]) ?? 0) * 1024 * 1024),
-                Parameters = new CspImageClassificationSearchSpace
-                {
-                    Architecture = f[14],
-                    ImageSize = int.Parse(f[15], CultureInfo.InvariantCulture),
-                    LearningRate = Number(f[16]) ?? 0,
-                    WeightDecay = Number(f[17]) ?? 0,
-                    LabelSmoothing = Number(f[18]) ?? 0,
-                    Augmentation = Enum.Parse<CspAugmentation>(f[19]),
-                    FreezeBackbone = bool.Parse(f[20]),
-                    Head = Enum.Parse<CspHeadTrainer>(f[21]),
-                },
-            };
+                trial = Parse(f);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+            {
+                throw new InvalidDataException($"'{Path}' line {i + 1}: {e.Message}", e);
+            }
+            if (trial is null) continue;
             finished[Key(trial.Stage, trial.Epochs, trial.ScheduleEpochs, trial.Parameters)] = trial;
         }
+    }
+
+    /// <summary>A finished trial from a row's fields; null for a trial that did not finish (it runs again).</summary>
+    private static CspTrialResult? Parse(string[] f)
+    {
+        var status = Enum.Parse<CspTrialStatus>(f[6]);
+        if (status is not (CspTrialStatus.Completed or CspTrialStatus.Pruned)) return null;
+        return new CspTrialResult
+        {
+            TrialId = int.Parse(f[1], CultureInfo.InvariantCulture),
+            Stage = Enum.Parse<CspSearchStage>(f[2]),
+            Rung = f[3].Length == 0 ? null : int.Parse(f[3], CultureInfo.InvariantCulture),
+            Epochs = int.Parse(f[4], CultureInfo.InvariantCulture),
+            ScheduleEpochs = int.Parse(f[5], CultureInfo.InvariantCulture),
+            Status = status,
+            Metric = Number(f[7]),
+            MicroAccuracy = Number(f[8]),
+            MacroAccuracy = Number(f[9]),
+            LogLoss = Number(f[10]),
+            Duration = TimeSpan.FromSeconds(Number(f[11]) ?? 0),
+            PeakMemoryBytes = (long)((Number(f[13]) ?? 0) * 1024 * 1024),
+            Parameters = new CspImageClassificationSearchSpace
+            {
+                Architecture = f[14],
+                ImageSize = int.Parse(f[15], CultureInfo.InvariantCulture),
+                LearningRate = Number(f[16]) ?? 0,
+                WeightDecay = Number(f[17]) ?? 0,
+                LabelSmoothing = Number(f[18]) ?? 0,
+                Augmentation = Enum.Parse<CspAugmentation>(f[19]),
+                FreezeBackbone = bool.Parse(f[20]),
+                Head = Enum.Parse<CspHeadTrainer>(f[21]),
+            },
+        };
     }
 
     /// <summary>A finished trial of an earlier run with this stage, epochs and configuration, if any.</summary>
     public CspTrialResult? Find(CspSearchStage stage, int epochs, int scheduleEpochs, CspImageClassificationSearchSpace parameters) =>
         finished.GetValueOrDefault(Key(stage, epochs, scheduleEpochs, parameters));
 
-    /// <summary>Writes every trial (this run's, including those read back) to the file.</summary>
+    /// <summary>Writes the earlier runs' rows as they were, then this run's trials (those read back are already there).</summary>
     public void Write(IEnumerable<CspTrialResult> trials)
     {
         var text = new StringBuilder();
         text.AppendLine(string.Join(",", Header));
-        foreach (var t in trials)
+        foreach (var line in earlier) text.AppendLine(line);
+        foreach (var t in trials.Where(t => !t.FromHistory))
         {
             var p = t.Parameters;
             string[] fields =

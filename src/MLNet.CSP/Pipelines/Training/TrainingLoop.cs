@@ -37,6 +37,8 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
             Checkpoint.Load(model, Path.Combine(directory!, TrainingState.ModelFile));
             optimizer!.load_state_dict(Path.Combine(directory!, TrainingState.OptimizerFile));
             startEpoch = resumed.CompletedEpochs;
+            if (options.StopAfterEpoch is int stop && startEpoch > stop)
+                throw new InvalidOperationException($"The checkpoint in '{directory}' has {startEpoch} finished epochs, past the {stop} asked for; it belongs to a longer run.");
             (best, bestEpoch, stale) = (resumed.BestMetric, resumed.BestEpoch, resumed.EpochsWithoutImprovement);
             string bestPath = Path.Combine(directory!, TrainingState.BestFile);
             if (File.Exists(bestPath)) bestWeights = Checkpoint.Read(bestPath);

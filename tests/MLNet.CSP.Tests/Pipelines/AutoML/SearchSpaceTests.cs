@@ -39,7 +39,10 @@ public sealed class SearchSpaceTests
         Assert.IsTrue(samples.All(s => s.Architecture == "cs3darknet_s"));
         Assert.IsTrue(samples.Any(s => s.Augmentation == CspAugmentation.RandomShift), "Undeclared settings keep the default space.");
         Assert.AreEqual(32, space.Initial.ImageSize);
-        Assert.AreEqual(1e9, SearchSpaceSampler.For(typeof(DivergingFirstSpace)).Initial.LearningRate, "The class's initial values are the first configuration.");
+        Assert.AreEqual(1e9, SearchSpaceSampler.For(typeof(DivergingFirstSpace)).Initial.LearningRate, "Without an attribute default, the class's initial value is the first configuration.");
+        var attributeDefaults = SearchSpaceSampler.For(typeof(AttributeDefaultsSpace)).Initial;
+        Assert.AreEqual(16, attributeDefaults.ImageSize, "A choice's DefaultValue wins over the initializer, as in ML.NET.");
+        Assert.AreEqual(4e-3, attributeDefaults.LearningRate, "A range's Init wins over the initializer.");
     }
 
     [TestMethod]
@@ -61,16 +64,19 @@ public sealed class SearchSpaceTests
         Assert.AreEqual(21, SuccessiveHalving.Epochs(3, 2));
         Assert.AreEqual(5, SuccessiveHalving.Epochs(3, 1));
         Assert.AreEqual(1, SuccessiveHalving.Epochs(3, 0));
-        // The bracket for the time left: the most halvings (up to 2) at one epoch, then longer rungs to fill the time.
-        Assert.AreEqual((2, 1), SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsLeft: 210));
-        Assert.AreEqual((1, 4), SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsLeft: 209), "5 epochs of rungs x4 = 200 s.");
-        Assert.AreEqual((2, 3), SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsLeft: 650), "Rungs of 3/9/27 epochs = 63 epochs.");
+        // The bracket for the time left: the most halvings (up to 2) whose rung 0 trains 2 epochs (the first is warm-up), then
+        // longer rungs to fill the time; each trial-rung also pays a fixed cost.
+        Assert.AreEqual((2, 3), SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsPerTrial: 0, secondsLeft: 650), "Rungs of 3/9/27 epochs = 63 epochs.");
         CollectionAssert.AreEqual(new[] { 3, 9, 27 }, SuccessiveHalving.Rungs(3, 2, 3));
         Assert.AreEqual(63, SuccessiveHalving.Epochs(3, 2, 3));
-        Assert.AreEqual((2, 1), SuccessiveHalving.Plan(3, 2, maxEpochs: 9, secondsPerEpoch: 10, secondsLeft: 650), "Capped at 9 epochs.");
-        Assert.AreEqual((1, 1), SuccessiveHalving.Plan(3, 2, maxEpochs: 3, secondsPerEpoch: 10, secondsLeft: 650));
-        Assert.AreEqual((0, 1), SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsLeft: 10));
-        Assert.IsNull(SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsLeft: 9));
+        Assert.AreEqual(13, SuccessiveHalving.TrialRungs(3, 2));
+        Assert.AreEqual((2, 2), SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsPerTrial: 5, secondsLeft: 650), "13 fits of 5 s leave 585 s: 2/6/18.");
+        Assert.AreEqual((1, 4), SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsPerTrial: 0, secondsLeft: 210),
+            "Nine configurations would get one epoch each; three get 4, the best 12.");
+        Assert.AreEqual((2, 1), SuccessiveHalving.Plan(3, 2, maxEpochs: 9, secondsPerEpoch: 10, secondsPerTrial: 0, secondsLeft: 650), "Capped at 9 epochs.");
+        Assert.AreEqual((1, 1), SuccessiveHalving.Plan(3, 2, maxEpochs: 3, secondsPerEpoch: 10, secondsPerTrial: 0, secondsLeft: 650));
+        Assert.AreEqual((0, 1), SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsPerTrial: 0, secondsLeft: 10), "One epoch if nothing more fits.");
+        Assert.IsNull(SuccessiveHalving.Plan(3, 2, null, secondsPerEpoch: 10, secondsPerTrial: 0, secondsLeft: 9));
     }
 
     [TestMethod]
@@ -85,7 +91,12 @@ public sealed class SearchSpaceTests
                 new CspTrialResult { TrialId = 1, Stage = CspSearchStage.FineTune, Rung = 0, Epochs = 1, ScheduleEpochs = 9, Parameters = p, Status = CspTrialStatus.Completed, Metric = 0.8125, MicroAccuracy = 0.8125, MacroAccuracy = 0.8, LogLoss = 0.61, Duration = TimeSpan.FromSeconds(3.5) },
                 new CspTrialResult { TrialId = 2, Stage = CspSearchStage.FineTune, Rung = 0, Epochs = 1, ScheduleEpochs = 9, Parameters = new CspImageClassificationSearchSpace { LearningRate = 5 }, Status = CspTrialStatus.Failed, Error = "The training loss became NaN, \"quoted\", with commas" },
             };
-            new TrialHistory(path, "same").Write(trials);
+            File.WriteAllText(path, "");
+            new TrialHistory(path, "other experiment").Write([trials[0] with { TrialId = 7 }]);
+            var first = new TrialHistory(path, "same");
+            first.Load();
+            first.Write(trials);
+            Assert.HasCount(4, File.ReadAllLines(path), "Rows of another experiment are kept when the history is written again.");
             var again = new TrialHistory(path, "same");
             again.Load();
             var found = again.Find(CspSearchStage.FineTune, 1, 9, p.Clone());
@@ -95,7 +106,7 @@ public sealed class SearchSpaceTests
             Assert.AreEqual(CspAugmentation.RandomShift, found.Parameters.Augmentation);
             Assert.IsNull(again.Find(CspSearchStage.FineTune, 3, 9, p), "Another rung is another trial.");
             Assert.IsNull(again.Find(CspSearchStage.FineTune, 1, 9, trials[1].Parameters), "Failed trials run again.");
-            var other = new TrialHistory(path, "another experiment");
+            var other = new TrialHistory(path, "a third experiment");
             other.Load();
             Assert.IsNull(other.Find(CspSearchStage.FineTune, 1, 9, p), "Rows of another experiment are not reused.");
             File.WriteAllText(path, File.ReadAllText(path)[..^20]);

@@ -51,3 +51,29 @@ public sealed class UnknownArchitectureSpace
     [Choice(new object[] { "cs3darknet_s", "resnet9000" })]
     public string Architecture { get; set; } = "cs3darknet_s";
 }
+
+/// <summary>A slower fine-tuning trial (64 px), so a cancellation lands while it trains.</summary>
+public sealed class SlowTrialSpace
+{
+    [Choice(new object[] { "cs3darknet_s" })]
+    public string Architecture { get; set; } = "cs3darknet_s";
+
+    [Choice(new object[] { 64 })]
+    public int ImageSize { get; set; } = 64;
+
+    [Choice(new object[] { "LbfgsMaximumEntropy" })]
+    public CspHeadTrainer Head { get; set; } = CspHeadTrainer.LbfgsMaximumEntropy;
+
+    [BooleanChoice(false)]
+    public bool FreezeBackbone { get; set; }
+}
+
+/// <summary>Attribute defaults that differ from the property initializers: ML.NET's rule, the attribute wins.</summary>
+public sealed class AttributeDefaultsSpace
+{
+    [Choice(new object[] { 16, 32 }, 16)]
+    public int ImageSize { get; set; } = 32;
+
+    [Range(1e-3, 1e-2, 4e-3, true)]
+    public double LearningRate { get; set; } = 1e-2;
+}
