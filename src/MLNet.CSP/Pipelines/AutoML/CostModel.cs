@@ -8,20 +8,23 @@ namespace MLNet.CSP.Pipelines.AutoML;
 internal sealed class CostModel(long trainRows, long validationRows)
 {
     private readonly Dictionary<(string, int), double> forwardPerImage = [];
-    private readonly Dictionary<(string, int), List<(int Epochs, double Seconds)>> rungs = [];
+    private readonly Dictionary<(string, int, bool), List<(int Epochs, double Seconds)>> rungs = [];
     private readonly Dictionary<(string, int), double> macs = [];
     private readonly Dictionary<CspHeadTrainer, double> headPerValue = [];
     private double trainFactor = 3; // fine-tuning image ~ forward + backward ~ 3 forwards; replaced by measurement
 
     public void RecordForward((string, int) combo, double seconds, long images) => forwardPerImage[combo] = seconds / Math.Max(1, images);
 
-    /// <summary>Records a fine-tuning rung: <paramref name="seconds"/> for <paramref name="epochs"/> epochs, reading and validating included.</summary>
-    public void RecordRung((string, int) combo, double seconds, int epochs)
+    /// <summary>
+    /// Records a fine-tuning rung: <paramref name="seconds"/> for <paramref name="epochs"/> epochs, reading and validating
+    /// included; a frozen backbone (no backward pass through it) is measured apart.
+    /// </summary>
+    public void RecordRung((string, int) combo, bool frozen, double seconds, int epochs)
     {
         if (epochs < 1) return;
-        if (!rungs.TryGetValue(combo, out var list)) rungs[combo] = list = [];
+        if (!rungs.TryGetValue((combo.Item1, combo.Item2, frozen), out var list)) rungs[(combo.Item1, combo.Item2, frozen)] = list = [];
         list.Add((epochs, seconds));
-        if (Forward(combo) is double f && f > 0 && trainRows > 0 && Rung(combo) is var (perEpoch, _))
+        if (!frozen && Forward(combo) is double f && f > 0 && trainRows > 0 && Rung(combo, frozen) is var (perEpoch, _))
             trainFactor = Math.Max(1, (perEpoch - f * validationRows) / (f * trainRows));
     }
 
@@ -41,14 +44,15 @@ internal sealed class CostModel(long trainRows, long validationRows)
     /// <summary>
     /// Seconds per fine-tuning epoch and per trial-rung (the fixed part: reading the data, building the model, validating): a line
     /// through the shortest and longest rungs measured, or all per epoch while one length was measured, or scaled from the
-    /// forward cost before any rung; null before any measurement.
+    /// forward cost before any rung (a frozen backbone is estimated as a trained one); null before any measurement.
     /// </summary>
-    public (double PerEpoch, double PerTrial)? Rung((string, int) combo)
+    public (double PerEpoch, double PerTrial)? Rung((string, int) combo, bool frozen)
     {
-        if (rungs.TryGetValue(combo, out var list) && list.Count > 0)
+        if (rungs.TryGetValue((combo.Item1, combo.Item2, frozen), out var list) && list.Count > 0)
         {
-            var shortest = list.Where(r => r.Epochs == list.Min(x => x.Epochs)).Last();
-            var longest = list.Where(r => r.Epochs == list.Max(x => x.Epochs)).Last();
+            // The slowest of each length: rungs of one length vary with the settings (augmentation, batch statistics).
+            var shortest = list.Where(r => r.Epochs == list.Min(x => x.Epochs)).MaxBy(r => r.Seconds);
+            var longest = list.Where(r => r.Epochs == list.Max(x => x.Epochs)).MaxBy(r => r.Seconds);
             if (longest.Epochs > shortest.Epochs)
             {
                 double perEpoch = (longest.Seconds - shortest.Seconds) / (longest.Epochs - shortest.Epochs);

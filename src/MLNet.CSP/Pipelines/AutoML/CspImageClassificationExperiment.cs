@@ -96,7 +96,10 @@ public sealed class CspImageClassificationExperiment
         return this;
     }
 
-    /// <summary>Receives every trial when it starts (<see cref="CspTrialStatus.Running"/>) and when it ends.</summary>
+    /// <summary>
+    /// Receives every trial when it starts (<see cref="CspTrialStatus.Running"/>), when it ends, and again when successive
+    /// halving marks it <see cref="CspTrialStatus.Pruned"/>; called on the search's thread.
+    /// </summary>
     public CspImageClassificationExperiment SetProgress(IProgress<CspTrialResult> trialProgress)
     {
         progress = trialProgress ?? throw new ArgumentNullException(nameof(trialProgress));

@@ -26,7 +26,9 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         while (!state.Clock.Expired && state.Trials.Count < MaxTrials)
         {
             var top = ranking.Count > 0 ? ranking[0] : (state.Space.Initial.Architecture, state.Space.Initial.ImageSize);
-            var (perEpoch, perTrial) = RungCost(top);
+            // Sized for the costliest architecture the candidates are drawn from (the ranking's first three), trained, not frozen.
+            var costs = (ranking.Count > 0 ? ranking.Take(3).ToList() : [top]).Select(c => RungCost(c, frozen: false)).ToList();
+            double perEpoch = costs.Max(c => c.PerEpoch), perTrial = costs.Max(c => c.PerTrial);
             var plan = SuccessiveHalving.Plan(eta, SuccessiveHalving.DefaultHalvings, state.Options.MaxEpochs, perEpoch, perTrial, state.Clock.SecondsLeft);
             if (plan is not var (s, minEpochs))
             {
@@ -102,7 +104,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             if (state.SavedModelIs(again)) state.OfferBest(again, null);
             return again;
         }
-        var (perEpoch, perTrial) = RungCost(combo);
+        var (perEpoch, perTrial) = RungCost(combo, p.FreezeBackbone);
         double left = state.Clock.SecondsLeft, estimate = perTrial + (stopAfter - previousEpochs) * perEpoch;
         if (estimate > left)
             return state.Record(new CspTrialResult
@@ -121,7 +123,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             model = Fit(p, scheduleEpochs, stopAfter, token.Token, candidate.Id);
             var metrics = state.ML.MulticlassClassification.Evaluate(model.Transform(state.Data.Validation), state.Data.LabelColumnName);
             // Per epoch of this rung, with reading the data and the validation pass included, so later estimates cover both.
-            state.Costs.RecordRung(combo, watch.Elapsed.TotalSeconds, stopAfter - previousEpochs);
+            state.Costs.RecordRung(combo, p.FreezeBackbone, watch.Elapsed.TotalSeconds, stopAfter - previousEpochs);
             var trial = state.Record(new CspTrialResult
             {
                 TrialId = candidate.Id, Stage = CspSearchStage.FineTune, Rung = rung, Epochs = stopAfter, ScheduleEpochs = scheduleEpochs, Parameters = p, Status = CspTrialStatus.Completed,
@@ -198,12 +200,12 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         return null;
     }
 
-    private (double PerEpoch, double PerTrial) RungCost((string, int) combo)
+    private (double PerEpoch, double PerTrial) RungCost((string, int) combo, bool frozen)
     {
-        if (state.Costs.Rung(combo) is { } known) return known;
+        if (state.Costs.Rung(combo, frozen) is { } known) return known;
         ProbeForward(combo);
         // Unmeasurable (the probe failed, so the trial will too): assume an epoch takes a third of the time left, keeping brackets small.
-        return state.Costs.Rung(combo) ?? (Math.Max(1, state.Clock.SecondsLeft / 3), 0);
+        return state.Costs.Rung(combo, frozen) ?? (Math.Max(1, state.Clock.SecondsLeft / 3), 0);
     }
 
     /// <summary>Times the featurizer on a few training images when no trial has measured any architecture yet.</summary>
