@@ -208,25 +208,29 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         return state.Costs.Rung(combo, frozen) ?? (Math.Max(1, state.Clock.SecondsLeft / 3), 0);
     }
 
-    /// <summary>Times the featurizer on a few training images when no trial has measured any architecture yet.</summary>
+    /// <summary>
+    /// Times the featurizer on a few training images when no trial has measured any architecture yet: one pass to warm up
+    /// (building the network, first allocations), then a timed one.
+    /// </summary>
     private void ProbeForward((string Architecture, int Size) combo)
     {
         try
         {
             var sample = state.ML.Data.TakeRows(state.Data.Train, 64);
-            var watch = Stopwatch.StartNew();
             using var featurizer = state.ML.Transforms.CspFeaturize(new Featurizer.CspFeaturizerOptions
             {
                 Architecture = combo.Architecture, ImageSize = combo.Size, CropFraction = state.Options.CropFraction,
                 InputColumnName = state.Data.ImageColumnName, OutputColumnName = FeatureStage.FeaturesColumnName, TorchThreads = state.Options.TorchThreads,
                 Device = state.Options.Device,
             }).Fit(sample);
+            featurizer.Transform(sample).GetColumn<VBuffer<float>>(FeatureStage.FeaturesColumnName).LongCount();
+            var watch = Stopwatch.StartNew();
             long rows = featurizer.Transform(sample).GetColumn<VBuffer<float>>(FeatureStage.FeaturesColumnName).LongCount();
             state.Costs.RecordForward(combo, watch.Elapsed.TotalSeconds, rows);
         }
         catch (Exception e)
         {
-            state.Info($"Could not time {combo.Architecture} at {combo.Size} px: {e.Message}");
+            state.Info($"Could not time {combo.Architecture} at {combo.Size} px: {SearchState.Describe(e)}");
         }
     }
 

@@ -107,6 +107,23 @@ public sealed class ExperimentTests : TempDirectoryTest
     }
 
     [TestMethod]
+    public async Task RandomSearchRunsFullLengthTrialsFromAProbedCost()
+    {
+        var (ml, train, validation) = Tiny(perClass: 16);
+        var options = Options(20);
+        options.Strategy = CspSearchStrategy.RandomSearch;
+        options.MaxEpochs = 2;
+        var result = await ml.CspAutoML().CreateImageClassificationExperiment(options).SetDataset(train, validation).SetSearchSpace<TinySpace>().RunAsync();
+        foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
+        // No first stage measured anything: the first trial's cost comes from a timed forward pass (after a warm-up pass).
+        Assert.IsTrue(result.Trials.All(t => t.Stage == CspSearchStage.FineTune && t.Rung is null));
+        var finished = result.Trials.Where(t => t.Status == CspTrialStatus.Completed).ToList();
+        Assert.IsGreaterThanOrEqualTo(2, finished.Count, "Full-length trials fill the budget.");
+        Assert.IsTrue(finished.All(t => t.Epochs == 2 && t.ScheduleEpochs == 2));
+        Assert.AreEqual(finished.Max(t => t.Metric), result.BestTrial.Metric);
+    }
+
+    [TestMethod]
     public async Task CancellingReturnsTheBestSoFarPromptly()
     {
         var (ml, train, validation) = Tiny();
