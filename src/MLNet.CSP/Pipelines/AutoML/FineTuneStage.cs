@@ -13,6 +13,9 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
 {
     private const int MaxTrials = 1000;
 
+    /// <summary>Random search stops after this many drawn configurations in a row did not fit the time left.</summary>
+    private const int MaxConsecutiveMisses = 25;
+
     /// <summary>Settings and schedule of every configuration started: a duplicate would share (and overrun) another's checkpoint.</summary>
     private readonly HashSet<string> started = [];
 
@@ -57,7 +60,8 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         var random = new Random(state.Seed);
         int epochs = state.Options.MaxEpochs ?? CspDefaults.Epochs, misses = 0;
         bool first = true;
-        while (!state.Clock.Expired && misses < 3 && state.Trials.Count < MaxTrials)
+        // A drawn configuration that does not fit the time left is skipped (NotStarted, no cost); smaller ones may still fit.
+        while (!state.Clock.Expired && misses < MaxConsecutiveMisses && state.Trials.Count < MaxTrials)
         {
             var p = Unique(first ? state.Space.Initial.Clone() : null, random, epochs, sampleCombo: false);
             first = false;
