@@ -238,14 +238,18 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         }
     }
 
-    /// <summary>A sampled configuration on an architecture and size from the first stage's ranking (the best half the time).</summary>
+    /// <summary>
+    /// A sampled configuration. After a first stage: fine-tuned (the frozen alternative was the first stage's, with better
+    /// heads than a linear layer trained by SGD), and half the time on the first stage's best architecture and size, else on
+    /// any from the space: a ranking on frozen features, without pretrained weights, is a weak guide to fine-tuned accuracy
+    /// (docs/benchmarks.md: cspresnet50 ranked last frozen and fine-tuned best), so successive halving gets to compare them.
+    /// </summary>
     private CspImageClassificationSearchSpace Draw(Random random)
     {
         var p = state.Space.Sample(random);
         if (ranking.Count == 0) return p;
-        int i = 0;
-        while (i < ranking.Count - 1 && random.NextDouble() < 0.5) i++;
-        return WithCombo(p, ranking[i]);
+        p.FreezeBackbone = false;
+        return random.NextDouble() < 0.5 ? WithCombo(p, ranking[0]) : WithCombo(p, (p.Architecture, p.ImageSize));
     }
 
     private CspImageClassificationSearchSpace WithCombo(CspImageClassificationSearchSpace p, (string Architecture, int Size) combo)
