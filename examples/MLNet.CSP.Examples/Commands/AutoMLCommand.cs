@@ -9,20 +9,8 @@ namespace MLNet.CSP.Examples.Commands;
 /// <summary>A time-budgeted AutoML search (mlContext.CspAutoML()) with a live table of trials; evaluates and saves the best model.</summary>
 public sealed class AutoMLCommand : Command<AutoMLCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageFolderSettings
     {
-        [CommandOption("--data <DIR>")]
-        [Description("Training images, one sub-folder per class (default: the embedded Fashion-MNIST subset's train/).")]
-        public string? Data { get; set; }
-
-        [CommandOption("--test <DIR>")]
-        [Description("Test images, same layout (default: the embedded subset's test/, or 20% of --data).")]
-        public string? Test { get; set; }
-
-        [CommandOption("--per-class <N>")]
-        [Description("Use at most N images per class (quick runs).")]
-        public int? PerClass { get; set; }
-
         [CommandOption("--budget <SECONDS>")]
         [Description("Wall-clock budget of the search.")]
         [DefaultValue(300u)]
@@ -37,22 +25,13 @@ public sealed class AutoMLCommand : Command<AutoMLCommand.Settings>
         [Description("TwoStage (frozen features + ML.NET heads, then successive halving over epochs), FrozenFeaturesOnly or RandomSearch.")]
         [DefaultValue(CspSearchStrategy.TwoStage)]
         public CspSearchStrategy Strategy { get; set; } = CspSearchStrategy.TwoStage;
-
-        [CommandOption("--out <DIR>")]
-        [Description("Where the model zip, trials.csv, checkpoints and PNG plots go; run again with the same folder to resume.")]
-        [DefaultValue("output")]
-        public string Output { get; set; } = "output";
-
-        [CommandOption("--seed <N>")]
-        [DefaultValue(1)]
-        public int Seed { get; set; } = 1;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var ml = new MLContext(seed: settings.Seed);
         Directory.CreateDirectory(settings.Output);
-        var (train, test, trainCount, testCount) = Datasets.Load(ml, settings.Data, settings.Test, settings.PerClass, settings.Seed);
+        var (train, test, trainCount, testCount) = Datasets.Load(ml, settings);
         AnsiConsole.MarkupLine($"Searching for {settings.Budget} s ({settings.Strategy}) on {trainCount} images (20% held out for validation); testing the best model on {testCount}.");
         var experiment = ml.CspAutoML().CreateImageClassificationExperiment(new CspImageClassificationExperimentOptions
         {

@@ -3,21 +3,9 @@ using Spectre.Console.Cli;
 
 namespace MLNet.CSP.Examples.Commands;
 
-/// <summary>Options shared by train and featurize.</summary>
-public class DataSettings : CommandSettings
+/// <summary>Options shared by train and featurize: the image folders and the network.</summary>
+public class DataSettings : ImageFolderSettings
 {
-    [CommandOption("--data <DIR>")]
-    [Description("Training images, one sub-folder per class (default: the embedded Fashion-MNIST subset's train/).")]
-    public string? Data { get; set; }
-
-    [CommandOption("--test <DIR>")]
-    [Description("Test images, same layout (default: the embedded subset's test/, or 20% of --data).")]
-    public string? Test { get; set; }
-
-    [CommandOption("--per-class <N>")]
-    [Description("Use at most N images per class (quick runs).")]
-    public int? PerClass { get; set; }
-
     [CommandOption("--arch <NAME>")]
     [Description("Backbone (see the zoo command).")]
     [DefaultValue("cs3darknet_s")]
@@ -35,13 +23,4 @@ public class DataSettings : CommandSettings
     [CommandOption("--pretrained")]
     [Description("Start from the architecture's published ImageNet weights (name.tag picks a tag), downloaded once into the Hugging Face cache.")]
     public bool Pretrained { get; set; }
-
-    [CommandOption("--out <DIR>")]
-    [Description("Where the model zip and the PNG plots go.")]
-    [DefaultValue("output")]
-    public string Output { get; set; } = "output";
-
-    [CommandOption("--seed <N>")]
-    [DefaultValue(1)]
-    public int Seed { get; set; } = 1;
 }

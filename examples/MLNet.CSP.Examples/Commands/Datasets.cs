@@ -5,12 +5,10 @@ namespace MLNet.CSP.Examples.Commands;
 /// <summary>Train/test image data views from the command's folders.</summary>
 internal static class Datasets
 {
-    public static (IDataView Train, IDataView Test, int TrainCount, int TestCount) Load(MLContext ml, DataSettings s) =>
-        Load(ml, s.Data, s.Test, s.PerClass, s.Seed);
-
     /// <summary>The folders' images; without a test folder, 20% of the training folder (seeded) is held out.</summary>
-    public static (IDataView Train, IDataView Test, int TrainCount, int TestCount) Load(MLContext ml, string? data, string? testFolder, int? perClass, int seed)
+    public static (IDataView Train, IDataView Test, int TrainCount, int TestCount) Load(MLContext ml, ImageFolderSettings s)
     {
+        var (data, testFolder, perClass, seed) = (s.Data, s.Test, s.PerClass, s.Seed);
         string trainFolder = data ?? Path.Combine(ImageFolder.DefaultRoot, "train");
         var train = ImageFolder.Load(trainFolder, perClass);
         List<LabelledImage> test;
