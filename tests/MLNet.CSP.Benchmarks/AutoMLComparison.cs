@@ -46,7 +46,7 @@ internal static class AutoMLComparison
                 TrainingTimeInSeconds = budget, Seed = seed, Strategy = strategy, CropFraction = 1.0, TorchThreads = 2, CheckpointDirectory = run,
             }).SetDataset(train).RunAsync().GetAwaiter().GetResult();
             model = result.Model;
-            detail = $"{result.Trials.Count} trials, {result.Trials.Count(t => t.Pruned)} pruned, {result.Trials.Count(t => t.Status == CspTrialStatus.Failed)} failed; best {result.BestTrial}";
+            detail = $"{result.Trials.Count} trials, {result.Trials.Count(t => t.Pruned)} pruned, {result.Trials.Count(t => t.Status == CspTrialStatus.Failed)} failed; best {result.BestTrial}" + (result.FinalFit is { } f ? $"; final fit {f.Epochs} epochs {f.Duration.TotalSeconds:F0}s" : "");
             foreach (var dir in Directory.GetDirectories(run)) Directory.Delete(dir, recursive: true); // checkpoints; trials.csv stays
         }
         double seconds = watch.Elapsed.TotalSeconds;

@@ -92,6 +92,8 @@ public sealed class AutoMLCommand : Command<AutoMLCommand.Settings>
         int pruned = result.Trials.Count(t => t.Pruned), failed = result.Trials.Count(t => t.Status == CspTrialStatus.Failed);
         AnsiConsole.MarkupLine($"Searched {result.Elapsed.TotalSeconds:F0} s (budget {settings.Budget} s): {result.Trials.Count} trials, {pruned} pruned, {failed} failed{(result.Cancelled ? ", cancelled" : "")}.");
         AnsiConsole.MarkupLine($"Best: [bold]{Markup.Escape(result.BestTrial.ToString())}[/]");
+        if (result.FinalFit is { } final)
+            AnsiConsole.MarkupLine($"Model: its configuration trained again on the training and validation images, {final.Epochs} epochs in {final.Duration.TotalSeconds:F0} s.");
 
         var scored = result.Model.Transform(test);
         var metrics = ml.MulticlassClassification.Evaluate(scored);

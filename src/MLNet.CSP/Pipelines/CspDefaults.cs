@@ -116,6 +116,9 @@ public static class CspDefaults
     /// <summary>Share of a two-stage search's budget that the frozen-features stage may take.</summary>
     public const double SearchFeatureStageFraction = 0.2;
 
+    /// <summary>Share of a two-stage search's budget kept for training the winning configuration again on all the data.</summary>
+    public const double SearchFinalFitFraction = 0.25;
+
     /// <summary>Share of the data a search holds out for validation when given one data set.</summary>
     public const double SearchValidationFraction = 0.2;
 }

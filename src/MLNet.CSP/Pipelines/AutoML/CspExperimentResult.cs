@@ -4,8 +4,9 @@ namespace MLNet.CSP.Pipelines.AutoML;
 public sealed class CspExperimentResult
 {
     internal CspExperimentResult(ITransformer model, CspTrialResult bestTrial, IReadOnlyList<CspTrialResult> trials, TimeSpan elapsed,
-        bool cancelled, string? trialHistoryPath)
+        bool cancelled, string? trialHistoryPath, CspTrialResult? finalFit)
     {
+        FinalFit = finalFit;
         Model = model;
         BestTrial = bestTrial;
         Trials = trials;
@@ -15,13 +16,20 @@ public sealed class CspExperimentResult
     }
 
     /// <summary>
-    /// The best trial's fitted model, from the experiment's input columns to <c>Score</c> and <c>PredictedLabel</c> (a key; a label
+    /// The final fit's model when <see cref="FinalFit"/> is set, else the best trial's fitted model; from the experiment's input columns to <c>Score</c> and <c>PredictedLabel</c> (a key; a label
     /// column that was not a key is mapped by a <c>MapValueToKey</c> step inside the model). Saves with <c>mlContext.Model.Save</c>.
     /// </summary>
     public ITransformer Model { get; }
 
-    /// <summary>The trial <see cref="Model"/> comes from.</summary>
+    /// <summary>The trial with the best validation metric: <see cref="Model"/> is its model, or its configuration's final fit.</summary>
     public CspTrialResult BestTrial { get; }
+
+    /// <summary>
+    /// The best trial's configuration trained again on the training and validation data together (two-stage strategy, time
+    /// kept back by <see cref="CspImageClassificationExperimentOptions.FinalFitFraction"/>); null when it was not run or did
+    /// not finish (then <see cref="Model"/> is the best trial's own). It has no validation metric.
+    /// </summary>
+    public CspTrialResult? FinalFit { get; }
 
     /// <summary>Every trial in the order they ended (rungs and heads separately).</summary>
     public IReadOnlyList<CspTrialResult> Trials { get; }

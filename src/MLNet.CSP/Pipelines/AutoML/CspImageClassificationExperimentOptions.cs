@@ -45,6 +45,13 @@ public sealed class CspImageClassificationExperimentOptions
     /// <summary>Share of the budget the frozen-features stage may take before fine-tuning starts (two-stage strategy).</summary>
     public double FeatureStageFraction { get; set; } = CspDefaults.SearchFeatureStageFraction;
 
+    /// <summary>
+    /// Share of the budget kept back (two-stage strategy) for the final fit: the winning configuration trained again on the
+    /// training and validation images together (fine-tuned from scratch for as many epochs as fit, at least as many as it won
+    /// with; or its head fitted again on frozen features). 0 returns the winning trial's own model.
+    /// </summary>
+    public double FinalFitFraction { get; set; } = CspDefaults.SearchFinalFitFraction;
+
     /// <summary>Share of the data held out for validation by <see cref="CspImageClassificationExperiment.SetDataset(IDataView, double)"/>.</summary>
     public double ValidationFraction { get; set; } = CspDefaults.SearchValidationFraction;
 
@@ -81,6 +88,7 @@ public sealed class CspImageClassificationExperimentOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ReductionFactor, 2, nameof(ReductionFactor));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, nameof(BatchSize));
         if (!(FeatureStageFraction > 0 && FeatureStageFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(FeatureStageFraction), FeatureStageFraction, "Must be in (0, 1].");
+        if (!(FinalFitFraction >= 0 && FinalFitFraction < 1)) throw new ArgumentOutOfRangeException(nameof(FinalFitFraction), FinalFitFraction, "Must be in [0, 1).");
         if (!(ValidationFraction > 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "Must be in (0, 1).");
         if (CropFraction is double crop && !(crop > 0 && crop <= 1)) throw new ArgumentOutOfRangeException(nameof(CropFraction), crop, "Must be in (0, 1].");
         if (TorchThreads is int threads) ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(TorchThreads));

@@ -7,4 +7,6 @@ public enum CspSearchStage
     Features,
     /// <summary>Fine-tuning with <c>CspImageClassification</c>, one rung of successive halving (or a full-length random trial).</summary>
     FineTune,
+    /// <summary>The winning configuration trained again on the training and validation data together (no metric: nothing is left to validate on).</summary>
+    FinalFit,
 }

@@ -26,6 +26,7 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
             history.Load();
         }
         var state = new SearchState(ml, options, space, data, clock, seed, directory, history, progress, log);
+        (CspTrialResult Trial, ITransformer Model)? finalFit = null;
         try
         {
             state.Info(FormattableString.Invariant($"Search: {options.Strategy}, {options.TrainingTimeInSeconds} s, {data.TrainRows} training and {data.ValidationRows} validation images, metric {options.Metric}, seed {seed}."));
@@ -40,16 +41,26 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
                 default:
                     var features = new FeatureStage(state);
                     features.Run(clock.BudgetSeconds * options.FeatureStageFraction);
+                    clock.EndStageAt(clock.BudgetSeconds * Math.Max(options.FeatureStageFraction, 1 - options.FinalFitFraction));
                     new FineTuneStage(state, features.Ranking).RunSuccessiveHalving();
+                    clock.EndStageAt(double.PositiveInfinity);
+                    if (options.FinalFitFraction > 0) finalFit = new FinalFitStage(state).Run();
                     break;
             }
             var best = state.Best.Trial ?? throw NoResult(state, clock);
-            if (state.Best.Model is null) Rebuild(state, best);
-            ITransformer model = keyMap is null ? state.Best.Model! : new TransformerChain<ITransformer>(keyMap, state.Best.Model!);
-            state.Best.Release();
-            state.Info($"Best: {best}");
+            ITransformer chosen;
+            if (finalFit is { } final)
+                chosen = final.Model; // the search's own best model is disposed with state.Best
+            else
+            {
+                if (state.Best.Model is null) Rebuild(state, best);
+                chosen = state.Best.Model!;
+                state.Best.Release();
+            }
+            ITransformer model = keyMap is null ? chosen : new TransformerChain<ITransformer>(keyMap, chosen);
+            state.Info($"Best: {best}" + (finalFit is { } f ? $"; returned: its final fit, {f.Trial}" : ""));
             return new CspExperimentResult(model, best, state.Trials.ToList(), TimeSpan.FromSeconds(clock.ElapsedSeconds),
-                cancellationToken.IsCancellationRequested, history?.Path);
+                cancellationToken.IsCancellationRequested, history?.Path, finalFit?.Trial);
         }
         finally
         {
@@ -68,15 +79,17 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
             train = keyMap.Transform(train);
             validation = validation is null ? null : keyMap.Transform(validation);
         }
+        IDataView? whole = null;
         if (validation is null)
         {
+            whole = train;
             var split = ml.Data.TrainTestSplit(train, options.ValidationFraction, seed: seed);
             (train, validation) = (split.TrainSet, split.TestSet);
         }
         long trainRows = Count(train), validationRows = Count(validation);
         if (trainRows < 2) throw new InvalidOperationException($"The training data has {trainRows} rows; a search needs at least two.");
         if (validationRows < 1) throw new InvalidOperationException("The validation data has no rows.");
-        return (new SearchData(train, validation, label, options.ImageColumnName, trainRows, validationRows), keyMap);
+        return (new SearchData(train, validation, label, options.ImageColumnName, trainRows, validationRows, whole), keyMap);
     }
 
     /// <summary>The best trial came from an earlier run's history: fit its model again (a fine-tuning trial resumes from its checkpoint).</summary>

@@ -155,10 +155,14 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
     /// Fits the configuration with its own seed and checkpoint directory (both derived from its settings), so a promoted trial,
     /// or the same trial in a resumed search, continues from its last finished epoch.
     /// </summary>
-    public CspImageClassificationTransformer Fit(CspImageClassificationSearchSpace p, int scheduleEpochs, int stopAfter, CancellationToken token, int trialId)
+    private CspImageClassificationTransformer Fit(CspImageClassificationSearchSpace p, int scheduleEpochs, int stopAfter, CancellationToken token, int trialId) =>
+        Fit(state, state.Data.Train, p, scheduleEpochs, stopAfter, token, trialId,
+            state.TrialSeed(TrialHistory.Key(CspSearchStage.FineTune, 0, scheduleEpochs, p)), CheckpointOf(p, scheduleEpochs));
+
+    /// <summary>Fits <c>CspImageClassification</c> with a configuration's settings and the search's shared ones on <paramref name="data"/>.</summary>
+    public static CspImageClassificationTransformer Fit(SearchState state, IDataView data, CspImageClassificationSearchSpace p, int scheduleEpochs, int stopAfter,
+        CancellationToken token, int trialId, int seed, string? checkpointDirectory)
     {
-        string key = TrialHistory.Key(CspSearchStage.FineTune, 0, scheduleEpochs, p);
-        int seed = state.TrialSeed(key);
         var context = state.TrialContext(seed, trialId);
         var options = new CspImageClassificationTrainer.Options
         {
@@ -168,9 +172,9 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             LearningRate = p.LearningRate, WeightDecay = p.WeightDecay, LabelSmoothing = p.LabelSmoothing, Augmentation = p.Augmentation,
             FreezeBackbone = p.FreezeBackbone, CacheMode = state.Options.CacheMode, TorchThreads = state.Options.TorchThreads,
             Device = state.Options.Device, CancellationToken = token,
-            CheckpointDirectory = CheckpointOf(p, scheduleEpochs),
+            CheckpointDirectory = checkpointDirectory,
         };
-        return context.MulticlassClassification.Trainers.CspImageClassification(options).Fit(state.Data.Train);
+        return context.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data);
     }
 
     /// <summary>A configuration's checkpoint directory, named by its seed (from its settings and schedule).</summary>

@@ -10,14 +10,19 @@ internal sealed class SearchClock(TimeSpan budget, CancellationToken caller)
 
     private readonly Stopwatch watch = Stopwatch.StartNew();
 
+    private double stageEnd = double.PositiveInfinity;
+
     public CancellationToken Caller => caller;
 
     public double ElapsedSeconds => watch.Elapsed.TotalSeconds;
 
     public double BudgetSeconds => budget.TotalSeconds;
 
-    /// <summary>Seconds until the deadline (less the reserve).</summary>
-    public double SecondsLeft => (budget - Reserve - watch.Elapsed).TotalSeconds;
+    /// <summary>Seconds until the deadline (less the reserve), or until the current stage's end when <see cref="EndStageAt"/> set one.</summary>
+    public double SecondsLeft => Math.Min((budget - Reserve - watch.Elapsed).TotalSeconds, stageEnd - ElapsedSeconds);
+
+    /// <summary>Ends the current stage <paramref name="endSeconds"/> after the start (infinity: at the deadline); trial tokens follow.</summary>
+    public void EndStageAt(double endSeconds) => stageEnd = endSeconds;
 
     /// <summary>Seconds until <paramref name="endSeconds"/> after the start, or the deadline if that is sooner.</summary>
     public double SecondsLeftUntil(double endSeconds) => Math.Min(SecondsLeft, endSeconds - ElapsedSeconds);

@@ -31,6 +31,7 @@ public sealed class ExperimentTests : TempDirectoryTest
         BatchSize = 32,
         MaxEpochs = 3,
         FeatureStageFraction = 0.4,
+        FinalFitFraction = 0, // the tests below compare the returned model with its trial; the final fit has its own
         TorchThreads = 2,
         CheckpointDirectory = checkpoints,
     };
@@ -121,6 +122,35 @@ public sealed class ExperimentTests : TempDirectoryTest
         Assert.IsGreaterThanOrEqualTo(2, finished.Count, "Full-length trials fill the budget.");
         Assert.IsTrue(finished.All(t => t.Epochs == 2 && t.ScheduleEpochs == 2));
         Assert.AreEqual(finished.Max(t => t.Metric), result.BestTrial.Metric);
+    }
+
+    [TestMethod]
+    public async Task TheFinalFitTrainsTheWinnerAgainWithinTheBudget()
+    {
+        var (ml, train, validation) = Tiny(perClass: 16);
+        var options = Options(30, Path.Combine(Folder, "search"));
+        (options.FeatureStageFraction, options.FinalFitFraction) = (0.2, 0.35);
+        var watch = Stopwatch.StartNew();
+        var result = await ml.CspAutoML().CreateImageClassificationExperiment(options).SetDataset(train, validation).SetSearchSpace<TinySpace>().RunAsync();
+        watch.Stop();
+        foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
+
+        Assert.IsLessThanOrEqualTo(30 + 10, watch.Elapsed.TotalSeconds, "The budget is kept (within 10 s).");
+        Assert.IsTrue(result.Trials.Any(t => t.Stage == CspSearchStage.FineTune && t.Status is CspTrialStatus.Completed or CspTrialStatus.Pruned), "Stage 2 ran before the time kept back.");
+        Assert.IsTrue(result.Trials.Where(t => t.Stage != CspSearchStage.FinalFit).All(t => t.EndedAtSeconds <= 30 * 0.65 + 2), "Stages 1 and 2 end where the final fit's time starts.");
+        var best = result.BestTrial;
+        var final = result.FinalFit ?? throw new AssertFailedException("No final fit.");
+        Assert.AreEqual(CspTrialStatus.Completed, final.Status);
+        Assert.AreEqual(best.TrialId, final.TrialId, "The winner's configuration is trained again.");
+        Assert.AreEqual(best.Parameters.ToString(), final.Parameters.ToString());
+        Assert.IsGreaterThanOrEqualTo(best.Epochs, final.Epochs, "Never fewer epochs than the winner trained.");
+        Assert.IsNull(final.Metric, "Nothing is left to validate the final fit on.");
+        Assert.AreSame(final, result.Trials[^1]);
+        var csv = File.ReadAllLines(result.TrialHistoryPath!);
+        Assert.HasCount(result.Trials.Count + 1, csv, "The final fit is in the trial history.");
+        StringAssert.Contains(csv[^1], ",FinalFit,");
+        var scored = ml.MulticlassClassification.Evaluate(result.Model.Transform(validation));
+        Assert.IsGreaterThan(0.3, scored.MicroAccuracy, "The final model classifies (chance is 10%).");
     }
 
     [TestMethod]

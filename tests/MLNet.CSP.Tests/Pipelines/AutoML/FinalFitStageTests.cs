@@ -1,0 +1,112 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Pipelines.AutoML;
+
+namespace MLNet.CSP.Tests.Pipelines.AutoML;
+
+/// <summary>The final fit on its own: a given winner, a given cost, the training and validation images of the tiny set.</summary>
+[TestClass]
+public sealed class FinalFitStageTests : TempDirectoryTest
+{
+    private sealed record Setup(MLContext Ml, SearchState State, IDataView Validation, List<string> Log) : IDisposable
+    {
+        public void Dispose() => State.Best.Dispose();
+    }
+
+    private Setup Create(uint seconds, CancellationToken token = default, IProgress<CspTrialResult>? progress = null)
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains("CspAutoML", StringComparison.Ordinal)) lock (log) log.Add(e.RawMessage); };
+        IDataView Images(IEnumerable<ImageRow> rows)
+        {
+            var data = ml.Data.LoadFromEnumerable(rows.ToList());
+            return ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(data).Transform(data);
+        }
+        var train = Images(FashionMnist.Load("train").GroupBy(r => r.Label).SelectMany(g => g.Take(16)));
+        var validation = Images(FashionMnist.Load("test").GroupBy(r => r.Label).SelectMany(g => g.Take(8)));
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
+        (train, validation) = (keys.Transform(train), keys.Transform(validation));
+        var options = new CspImageClassificationExperimentOptions { TrainingTimeInSeconds = seconds, CropFraction = 1, BatchSize = 32, MaxEpochs = 2, TorchThreads = 2 };
+        var host = ((IHostEnvironment)ml).Register("CspAutoML");
+        var state = new SearchState(ml, options, SearchSpaceSampler.For(typeof(TinySpace)), new SearchData(train, validation, "Label", "Image", 160, 80),
+            new SearchClock(TimeSpan.FromSeconds(seconds), token), 3, Folder, null, progress, host.Start("CspAutoML"));
+        return new Setup(ml, state, validation, log);
+    }
+
+    private static CspTrialResult Winner(CspSearchStage stage, int epochs, CspHeadTrainer head = CspHeadTrainer.LbfgsMaximumEntropy) => new()
+    {
+        TrialId = 7, Stage = stage, Epochs = epochs, ScheduleEpochs = epochs, Status = CspTrialStatus.Completed, Metric = 0.5, MicroAccuracy = 0.5,
+        Duration = TimeSpan.FromSeconds(1), Parameters = new CspImageClassificationSearchSpace { Architecture = "cs3darknet_s", ImageSize = 16, Head = head, FreezeBackbone = stage == CspSearchStage.Features },
+    };
+
+    [TestMethod]
+    public void AFineTunedWinnerIsTrainedFromScratchOnTheTrainingAndValidationImages()
+    {
+        using var setup = Create(60);
+        setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 1), null);
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochs: 1);
+
+        var (trial, model) = new FinalFitStage(setup.State).Run() ?? throw new AssertFailedException("No final fit: " + string.Join(" | ", setup.Log));
+        Assert.AreEqual(CspSearchStage.FinalFit, trial.Stage);
+        Assert.AreEqual(CspTrialStatus.Completed, trial.Status);
+        Assert.AreEqual(7, trial.TrialId);
+        Assert.AreEqual(2, trial.Epochs, "As many epochs as fit, up to MaxEpochs.");
+        Assert.IsTrue(setup.Log.Any(m => m.StartsWith("trial #7: Cached 240 training images", StringComparison.Ordinal)),
+            "The 160 training and 80 validation images together. Log: " + string.Join(" | ", setup.Log));
+        Assert.IsFalse(setup.Log.Any(m => m.Contains("Resuming", StringComparison.Ordinal)), "From scratch, not from a trial's checkpoint.");
+        var scores = model.Transform(setup.Validation).GetColumn<VBuffer<float>>("Score").ToList();
+        Assert.HasCount(80, scores);
+        Assert.IsTrue(scores.All(s => s.Length == 10 && Math.Abs(s.DenseValues().Sum() - 1) < 1e-4), "Class probabilities for every validation image.");
+        CollectionAssert.AreEqual(new[] { trial }, setup.State.Trials.ToArray(), "The final fit is recorded.");
+        ((IDisposable)model).Dispose();
+    }
+
+    [TestMethod]
+    public void AWinningHeadIsFittedAgainOnTheFeaturesOfEveryImage()
+    {
+        using var setup = Create(60);
+        setup.State.OfferBest(Winner(CspSearchStage.Features, epochs: 0), null);
+
+        var (trial, model) = new FinalFitStage(setup.State).Run() ?? throw new AssertFailedException("No final fit: " + string.Join(" | ", setup.Log));
+        Assert.AreEqual(CspTrialStatus.Completed, trial.Status);
+        Assert.AreEqual(0, trial.Epochs);
+        var metrics = setup.Ml.MulticlassClassification.Evaluate(model.Transform(setup.Validation));
+        // Its own trial scored 0.65-0.74 on these images without them; fitted on them too, the linear head does better.
+        Assert.IsGreaterThan(0.75, metrics.MicroAccuracy, "The head was fitted on the validation images too.");
+        ((IDisposable)model).Dispose();
+    }
+
+    [TestMethod]
+    public void AWinnerThatNeedsMoreEpochsThanTheTimeLeftFitsIsReturnedAsItIs()
+    {
+        using var setup = Create(20);
+        setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 30), null);
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 60, epochs: 30);
+        Assert.IsNull(new FinalFitStage(setup.State).Run());
+        Assert.IsEmpty(setup.State.Trials, "Nothing was started.");
+        Assert.IsTrue(setup.Log.Any(m => m.StartsWith("Final fit skipped: ", StringComparison.Ordinal) && m.Contains("fewer than the 30 the winner trained", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void CancellingTheFinalFitRecordsItAndKeepsTheWinner()
+    {
+        using var cancel = new CancellationTokenSource();
+        var progress = new Progress(t => { if (t.Stage == CspSearchStage.FinalFit && t.Status == CspTrialStatus.Running) cancel.CancelAfter(300); });
+        using var setup = Create(60, cancel.Token, progress);
+        setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 1), null);
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochs: 1);
+        Assert.IsNull(new FinalFitStage(setup.State).Run());
+        var recorded = setup.State.Trials.Single();
+        Assert.AreEqual(CspTrialStatus.Cancelled, recorded.Status);
+        StringAssert.Contains(recorded.Error, "the winning trial's own model is returned");
+        Assert.AreEqual(CspSearchStage.FineTune, setup.State.Best.Trial!.Stage, "The winner stays the best trial.");
+    }
+
+    private sealed class Progress(Action<CspTrialResult> report) : IProgress<CspTrialResult>
+    {
+        public void Report(CspTrialResult value) => report(value);
+    }
+}
