@@ -42,7 +42,7 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
                     var features = new FeatureStage(state);
                     features.Run(clock.BudgetSeconds * options.FeatureStageFraction);
                     clock.EndStageAt(clock.BudgetSeconds * Math.Max(options.FeatureStageFraction, 1 - options.FinalFitFraction));
-                    new FineTuneStage(state, features.Ranking).RunSuccessiveHalving();
+                    new FineTuneStage(state, features.Ranking).RunSuccessiveHalving(finalFitFollows: options.FinalFitFraction > 0);
                     clock.EndStageAt(double.PositiveInfinity);
                     if (options.FinalFitFraction > 0) finalFit = new FinalFitStage(state).Run();
                     break;

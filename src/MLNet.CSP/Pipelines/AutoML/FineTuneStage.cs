@@ -21,7 +21,11 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
 
     private sealed record Candidate(int Id, CspImageClassificationSearchSpace Parameters, CspTrialResult? Last = null);
 
-    public void RunSuccessiveHalving()
+    /// <summary>
+    /// Brackets until the stage's time is spent. With <paramref name="finalFitFollows"/>, a later bracket that would hold a single
+    /// configuration (it compares nothing) is not started: its time goes to the final fit.
+    /// </summary>
+    public void RunSuccessiveHalving(bool finalFitFollows = false)
     {
         var random = new Random(state.Seed);
         int eta = state.Options.ReductionFactor;
@@ -36,6 +40,11 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             if (plan is not var (s, minEpochs))
             {
                 state.Info(FormattableString.Invariant($"Fine-tuning: no bracket fits the {state.Clock.SecondsLeft:F0} s left (an epoch of {top.Item1} at {top.Item2} px is estimated at {perEpoch:F0} s, plus {perTrial:F0} s per trial)."));
+                break;
+            }
+            if (finalFitFollows && !first && s == 0)
+            {
+                state.Info(FormattableString.Invariant($"Fine-tuning: the {state.Clock.SecondsLeft:F0} s left hold a single configuration; they go to the final fit."));
                 break;
             }
             int configurations = SuccessiveHalving.Survivors(eta, s)[0];
