@@ -14,7 +14,7 @@ namespace MLNet.CSP.Benchmarks;
 /// The AutoML search against its baselines at an equal wall-clock budget, one run per process:
 /// <c>automl-compare TRAIN_DIR TEST_DIR BUDGET_S SEED METHOD OUT_DIR</c> with METHOD one of <c>search</c> (two stages),
 /// <c>default</c> (CspImageClassification's defaults at 32 px for as many epochs as fit), <c>stage1</c> (frozen features +
-/// ML.NET heads with the whole budget) and <c>random</c> (random search, full-length 9-epoch trials). Appends a row to
+/// ML.NET heads with the whole budget) and <c>random</c> (random search, full-length trials of <c>CspDefaults.Epochs</c>). Appends a row to
 /// OUT_DIR/results.csv and writes the run's trials; <c>automl-plot OUT_DIR</c> draws best-so-far against time and prints the table.
 /// </summary>
 internal static class AutoMLComparison

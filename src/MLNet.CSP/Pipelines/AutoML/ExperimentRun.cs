@@ -42,15 +42,26 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
                     var features = new FeatureStage(state);
                     features.Run(clock.BudgetSeconds * options.FeatureStageFraction);
                     clock.EndStageAt(clock.BudgetSeconds * Math.Max(options.FeatureStageFraction, 1 - options.FinalFitFraction));
-                    new FineTuneStage(state, features.Ranking).RunSuccessiveHalving(finalFitFollows: options.FinalFitFraction > 0);
+                    var fineTuning = new FineTuneStage(state, features.Ranking);
+                    fineTuning.RunSuccessiveHalving(finalFitFollows: options.FinalFitFraction > 0);
                     clock.EndStageAt(double.PositiveInfinity);
-                    if (options.FinalFitFraction > 0) finalFit = new FinalFitStage(state).Run();
+                    if (options.FinalFitFraction > 0)
+                    {
+                        var final = new FinalFitStage(state);
+                        finalFit = final.Run();
+                        if (final.TooLittleTime && !clock.Expired)
+                        {
+                            // The winner trained longer than the time kept back allows on all the images: the time goes to more fine-tuning.
+                            state.Info(FormattableString.Invariant($"Fine-tuning goes on for the {clock.SecondsLeft:F0} s kept back."));
+                            fineTuning.RunSuccessiveHalving();
+                        }
+                    }
                     break;
             }
             var best = state.Best.Trial ?? throw NoResult(state, clock);
             ITransformer chosen;
-            if (finalFit is { } final)
-                chosen = final.Model; // the search's own best model is disposed with state.Best
+            if (finalFit is { } fitted)
+                chosen = fitted.Model; // the search's own best model is disposed with state.Best
             else
             {
                 if (state.Best.Model is null) Rebuild(state, best);

@@ -19,6 +19,12 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
     /// <summary>Settings and schedule of every configuration started: a duplicate would share (and overrun) another's checkpoint.</summary>
     private readonly HashSet<string> started = [];
 
+    /// <summary>Draws configurations; a second call of <see cref="RunSuccessiveHalving"/> continues its sequence.</summary>
+    private readonly Random random = new(state.Seed);
+
+    /// <summary>The first bracket starts with the initial configuration (the trainer's defaults) on stage 1's best architecture.</summary>
+    private bool firstBracket = true;
+
     private sealed record Candidate(int Id, CspImageClassificationSearchSpace Parameters, CspTrialResult? Last = null);
 
     /// <summary>
@@ -27,9 +33,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
     /// </summary>
     public void RunSuccessiveHalving(bool finalFitFollows = false)
     {
-        var random = new Random(state.Seed);
         int eta = state.Options.ReductionFactor;
-        bool first = true;
         while (!state.Clock.Expired && state.Trials.Count < MaxTrials)
         {
             var top = ranking.Count > 0 ? ranking[0] : (state.Space.Initial.Architecture, state.Space.Initial.ImageSize);
@@ -42,7 +46,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
                 state.Info(FormattableString.Invariant($"Fine-tuning: no bracket fits the {state.Clock.SecondsLeft:F0} s left (an epoch of {top.Item1} at {top.Item2} px is estimated at {perEpoch:F0} s, plus {perTrial:F0} s per trial)."));
                 break;
             }
-            if (finalFitFollows && !first && s == 0)
+            if (finalFitFollows && !firstBracket && s == 0)
             {
                 state.Info(FormattableString.Invariant($"Fine-tuning: the {state.Clock.SecondsLeft:F0} s left hold a single configuration; they go to the final fit."));
                 break;
@@ -51,14 +55,14 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             int schedule = SuccessiveHalving.Rungs(eta, s, minEpochs)[^1];
             var candidates = new List<Candidate>();
             for (int i = 0; i < configurations; i++)
-                if (Unique(first && i == 0 ? WithCombo(state.Space.Initial.Clone(), top) : null, random, schedule) is { } p)
+                if (Unique(firstBracket && i == 0 ? WithCombo(state.Space.Initial.Clone(), top) : null, schedule) is { } p)
                     candidates.Add(new Candidate(state.NextTrialId(), p));
             if (candidates.Count == 0)
             {
                 state.Info("Fine-tuning: the search space has no configuration left that was not tried with this schedule.");
                 break;
             }
-            first = false;
+            firstBracket = false;
             state.Info(FormattableString.Invariant($"Fine-tuning bracket: {configurations} configurations, rungs of {string.Join("/", SuccessiveHalving.Rungs(eta, s, minEpochs))} epochs, about {SuccessiveHalving.Epochs(eta, s, minEpochs) * perEpoch + SuccessiveHalving.TrialRungs(eta, s) * perTrial:F0} s."));
             RunBracket(candidates, eta, s, minEpochs);
         }
@@ -66,13 +70,12 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
 
     public void RunRandomSearch()
     {
-        var random = new Random(state.Seed);
         int epochs = state.Options.MaxEpochs ?? CspDefaults.Epochs, misses = 0;
         bool first = true;
         // A drawn configuration that does not fit the time left is skipped (NotStarted, no cost); smaller ones may still fit.
         while (!state.Clock.Expired && misses < MaxConsecutiveMisses && state.Trials.Count < MaxTrials)
         {
-            var p = Unique(first ? state.Space.Initial.Clone() : null, random, epochs, sampleCombo: false);
+            var p = Unique(first ? state.Space.Initial.Clone() : null, epochs, sampleCombo: false);
             first = false;
             if (p is null) break;
             var candidate = new Candidate(state.NextTrialId(), p);
@@ -80,6 +83,13 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             misses = result?.Status == CspTrialStatus.NotStarted ? misses + 1 : 0;
         }
     }
+
+    /// <summary>
+    /// One full-length trial of <paramref name="trial"/>'s configuration for <paramref name="epochs"/> epochs (a new trial
+    /// number, no rung), validated and offered as the best like any other.
+    /// </summary>
+    public CspTrialResult? RunLonger(CspTrialResult trial, int epochs) =>
+        RunTrial(new Candidate(state.NextTrialId(), trial.Parameters), epochs, epochs, rung: null, previousEpochs: 0);
 
     private void RunBracket(List<Candidate> alive, int eta, int halvings, int minEpochs)
     {
@@ -207,11 +217,11 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
     /// <summary>
     /// <paramref name="preferred"/>, or a drawn configuration, not yet started with this schedule; null when 20 draws found none.
     /// </summary>
-    private CspImageClassificationSearchSpace? Unique(CspImageClassificationSearchSpace? preferred, Random random, int scheduleEpochs, bool sampleCombo = true)
+    private CspImageClassificationSearchSpace? Unique(CspImageClassificationSearchSpace? preferred, int scheduleEpochs, bool sampleCombo = true)
     {
         for (int attempt = 0; attempt < 20; attempt++)
         {
-            var p = attempt == 0 && preferred is not null ? preferred : sampleCombo ? Draw(random) : state.Space.Sample(random);
+            var p = attempt == 0 && preferred is not null ? preferred : sampleCombo ? Draw() : state.Space.Sample(random);
             if (started.Add(TrialHistory.Key(CspSearchStage.FineTune, 0, scheduleEpochs, p))) return p;
         }
         return null;
@@ -257,7 +267,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
     /// any from the space, so successive halving compares architectures fine-tuned (docs/benchmarks.md: drawing from the
     /// first stage's ranking alone fine-tuned a single architecture and lost up to 2.7 points).
     /// </summary>
-    private CspImageClassificationSearchSpace Draw(Random random)
+    private CspImageClassificationSearchSpace Draw()
     {
         var p = state.Space.Sample(random);
         if (ranking.Count == 0) return p;

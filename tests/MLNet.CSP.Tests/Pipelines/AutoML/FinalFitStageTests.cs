@@ -36,9 +36,9 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         return new Setup(ml, state, validation, log);
     }
 
-    private static CspTrialResult Winner(CspSearchStage stage, int epochs, CspHeadTrainer head = CspHeadTrainer.LbfgsMaximumEntropy) => new()
+    private static CspTrialResult Winner(CspSearchStage stage, int epochs, double metric = 0.5, CspHeadTrainer head = CspHeadTrainer.LbfgsMaximumEntropy) => new()
     {
-        TrialId = 7, Stage = stage, Epochs = epochs, ScheduleEpochs = epochs, Status = CspTrialStatus.Completed, Metric = 0.5, MicroAccuracy = 0.5,
+        TrialId = 7, Stage = stage, Epochs = epochs, ScheduleEpochs = epochs, Status = CspTrialStatus.Completed, Metric = metric, MicroAccuracy = metric,
         Duration = TimeSpan.FromSeconds(1), Parameters = new CspImageClassificationSearchSpace { Architecture = "cs3darknet_s", ImageSize = 16, Head = head, FreezeBackbone = stage == CspSearchStage.Features },
     };
 
@@ -80,12 +80,49 @@ public sealed class FinalFitStageTests : TempDirectoryTest
     }
 
     [TestMethod]
+    [DataRow(0.99, false, DisplayName = "the head stays best: it is fitted again")]
+    [DataRow(0.01, true, DisplayName = "the longer trial wins: its configuration gets the final fit")]
+    public void AHeadThatBeatShortRungsFacesOneLongerFineTuningTrialFirst(double headMetric, bool longerWins)
+    {
+        using var setup = Create(60);
+        var rung = Winner(CspSearchStage.FineTune, epochs: 1, metric: 0.005) with { TrialId = 3, Rung = 0, Status = CspTrialStatus.Pruned };
+        setup.State.Record(rung);
+        setup.State.OfferBest(Winner(CspSearchStage.Features, epochs: 0, metric: headMetric), null);
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochs: 1);
+
+        var final = new FinalFitStage(setup.State).Run();
+        var longer = setup.State.Trials.Single(t => t.Stage == CspSearchStage.FineTune && t.TrialId != 3);
+        Assert.AreEqual(CspTrialStatus.Completed, longer.Status);
+        Assert.AreEqual(rung.Parameters.ToString(), longer.Parameters.ToString(), "The best fine-tuning configuration.");
+        Assert.AreEqual(2, longer.Epochs, "Longer than its 1-epoch rung: as many epochs as fit, up to MaxEpochs.");
+        Assert.IsNull(longer.Rung);
+        Assert.IsNotNull(longer.Metric, "Validated like any trial.");
+        Assert.AreEqual(longerWins, longer.Metric > headMetric);
+        if (longerWins)
+        {
+            Assert.AreSame(longer, setup.State.Best.Trial, "The longer trial is the best now.");
+            var (trial, model) = final ?? throw new AssertFailedException("The time left fits its final fit (2 epochs on all images).");
+            Assert.AreEqual(longer.TrialId, trial.TrialId);
+            ((IDisposable)model).Dispose();
+        }
+        else
+        {
+            Assert.AreEqual(CspSearchStage.Features, setup.State.Best.Trial!.Stage);
+            var (trial, model) = final ?? throw new AssertFailedException("The head is fitted again.");
+            Assert.AreEqual(7, trial.TrialId);
+            ((IDisposable)model).Dispose();
+        }
+    }
+
+    [TestMethod]
     public void AWinnerThatNeedsMoreEpochsThanTheTimeLeftFitsIsReturnedAsItIs()
     {
         using var setup = Create(20);
         setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 30), null);
         setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 60, epochs: 30);
-        Assert.IsNull(new FinalFitStage(setup.State).Run());
+        var stage = new FinalFitStage(setup.State);
+        Assert.IsNull(stage.Run());
+        Assert.IsTrue(stage.TooLittleTime, "The search is told, so fine-tuning can use the time instead.");
         Assert.IsEmpty(setup.State.Trials, "Nothing was started.");
         Assert.IsTrue(setup.Log.Any(m => m.StartsWith("Final fit skipped: ", StringComparison.Ordinal) && m.Contains("fewer than the 30 the winner trained", StringComparison.Ordinal)));
     }
