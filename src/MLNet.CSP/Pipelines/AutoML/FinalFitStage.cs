@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MLNet.CSP.Pipelines.Classification;
 using MLNet.CSP.Pipelines.Data;
 
 namespace MLNet.CSP.Pipelines.AutoML;
@@ -21,6 +22,9 @@ internal sealed class FinalFitStage(SearchState state)
     /// trial sized at 0.9 of the time left from 2- and 6-epoch rungs ran 10% over and was stopped at the deadline.
     /// </summary>
     private const double LongerTrialHeadroom = 0.75;
+
+    /// <summary>Seconds a fit needs after its last epoch (building the transformer).</summary>
+    private const double FinishSeconds = 2;
 
     /// <summary>Whether <see cref="Run"/> found that the winner cannot be trained again in the time left (the search may use it otherwise).</summary>
     public bool TooLittleTime { get; private set; }
@@ -77,8 +81,9 @@ internal sealed class FinalFitStage(SearchState state)
         {
             int seed = state.TrialSeed(TrialHistory.Key(CspSearchStage.FinalFit, epochs, epochs, p));
             ITransformer model = best.Stage == CspSearchStage.FineTune
-                ? FineTuneStage.Fit(state, all, p, epochs, epochs, token.Token, best.TrialId, seed, checkpointDirectory: null)
+                ? FitFineTuned(all, best, ref epochs, seed, token.Token)
                 : FitHead(best, all, seed, token.Token);
+            started = started with { Epochs = epochs, ScheduleEpochs = epochs };
             return (state.Record(started with { Status = CspTrialStatus.Completed, Duration = watch.Elapsed, PeakMemoryBytes = memory.Peak }), model);
         }
         catch (Exception e)
@@ -117,6 +122,32 @@ internal sealed class FinalFitStage(SearchState state)
         }
         state.Info(FormattableString.Invariant($"Final fit: a head on frozen features won against fine-tuning rungs of at most {ranked.Max(t => t.Epochs)} epochs; the best fine-tuning configuration gets {epochs} epochs first."));
         new FineTuneStage(state, []).RunLonger(candidate, epochs);
+    }
+
+    /// <summary>
+    /// Fine-tunes for <paramref name="epochs"/> epochs on all the images, keeping the deadline: from the second epoch on, the
+    /// epochs are timed (the slower of the mean so far and of the last five, 5% added), and when the rest would run past
+    /// the deadline the learning-rate schedule is shortened to end in time (sized from short rungs, a 92-epoch final fit
+    /// ran 11% over and was lost at the deadline; its later epochs were slower than its first). <paramref name="epochs"/>
+    /// becomes the epochs trained.
+    /// </summary>
+    private CspImageClassificationTransformer FitFineTuned(IDataView all, CspTrialResult best, ref int epochs, int seed, CancellationToken token)
+    {
+        var times = new List<double>();
+        int trained = 0;
+        int? Shorten(CspEpochMetrics m)
+        {
+            trained = m.Epoch;
+            if (m.Epoch < 2) return null; // the first epoch warms up
+            times.Add(m.Elapsed.TotalSeconds);
+            double perEpoch = 1.05 * Math.Max(times.Average(), times.TakeLast(5).Average());
+            int fit = m.Epoch + (int)Math.Floor((state.Clock.SecondsLeft - FinishSeconds) / perEpoch);
+            return fit < m.Epochs ? fit : null;
+        }
+        var model = FineTuneStage.Fit(state, all, best.Parameters, epochs, epochs, token, best.TrialId, seed, checkpointDirectory: null, Shorten);
+        if (trained < epochs) state.Info(FormattableString.Invariant($"Final fit: its schedule was shortened from {epochs} to {trained} epochs to end by the deadline."));
+        epochs = trained;
+        return model;
     }
 
     /// <summary>The winner's frozen featurizer (the same random weights: its seed comes from the combination) and its head, fitted on every image.</summary>

@@ -180,7 +180,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
 
     /// <summary>Fits <c>CspImageClassification</c> with a configuration's settings and the search's shared ones on <paramref name="data"/>.</summary>
     public static CspImageClassificationTransformer Fit(SearchState state, IDataView data, CspImageClassificationSearchSpace p, int scheduleEpochs, int stopAfter,
-        CancellationToken token, int trialId, int seed, string? checkpointDirectory)
+        CancellationToken token, int trialId, int seed, string? checkpointDirectory, Func<CspEpochMetrics, int?>? shortenAfterEpoch = null)
     {
         var context = state.TrialContext(seed, trialId);
         var options = new CspImageClassificationTrainer.Options
@@ -191,7 +191,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             LearningRate = p.LearningRate, WeightDecay = p.WeightDecay, LabelSmoothing = p.LabelSmoothing, Augmentation = p.Augmentation,
             FreezeBackbone = p.FreezeBackbone, CacheMode = state.Options.CacheMode, TorchThreads = state.Options.TorchThreads,
             Device = state.Options.Device, CancellationToken = token,
-            CheckpointDirectory = checkpointDirectory,
+            CheckpointDirectory = checkpointDirectory, ShortenAfterEpoch = shortenAfterEpoch,
         };
         return context.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data);
     }

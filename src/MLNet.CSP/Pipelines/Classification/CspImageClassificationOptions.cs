@@ -116,6 +116,12 @@ public class CspImageClassificationOptions : CspNetworkOptions
     /// </summary>
     internal int? StopAfterEpoch { get; set; }
 
+    /// <summary>
+    /// Called after each epoch; a number of epochs it returns below the current plan ends the run there, the learning-rate
+    /// schedule shortened to end with it (an AutoML final fit keeping its deadline).
+    /// </summary>
+    internal Func<CspEpochMetrics, int?>? ShortenAfterEpoch { get; set; }
+
     /// <summary>Images per forward pass when scoring with the trained model.</summary>
     public int InferenceBatchSize { get; set; } = CspDefaults.InferenceBatchSize;
 

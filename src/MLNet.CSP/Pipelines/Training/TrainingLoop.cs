@@ -53,6 +53,12 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
             var metrics = RunEpoch(epoch, batches, batchSize, totalSteps, warmupSteps);
             options.MetricsCallback?.Invoke(metrics);
             channel.Info(metrics.ToString());
+            if (options.ShortenAfterEpoch?.Invoke(metrics) is int shorter && shorter < lastEpoch)
+            {
+                lastEpoch = Math.Max(shorter, epoch + 1);
+                totalSteps = (long)lastEpoch * batches;
+                channel.Info($"Schedule shortened to {lastEpoch} epochs.");
+            }
 
             double watched = options.EarlyStoppingMetric == CspEarlyStoppingMetric.Accuracy
                 ? -(metrics.ValidationAccuracy ?? metrics.TrainAccuracy)

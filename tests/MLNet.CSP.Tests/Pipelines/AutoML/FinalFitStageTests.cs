@@ -15,7 +15,7 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         public void Dispose() => State.Best.Dispose();
     }
 
-    private Setup Create(uint seconds, CancellationToken token = default, IProgress<CspTrialResult>? progress = null)
+    private Setup Create(uint seconds, CancellationToken token = default, IProgress<CspTrialResult>? progress = null, int? maxEpochs = 2)
     {
         var ml = new MLContext(seed: 1);
         var log = new List<string>();
@@ -29,7 +29,7 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         var validation = Images(FashionMnist.Load("test").GroupBy(r => r.Label).SelectMany(g => g.Take(8)));
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
         (train, validation) = (keys.Transform(train), keys.Transform(validation));
-        var options = new CspImageClassificationExperimentOptions { TrainingTimeInSeconds = seconds, CropFraction = 1, BatchSize = 32, MaxEpochs = 2, TorchThreads = 2 };
+        var options = new CspImageClassificationExperimentOptions { TrainingTimeInSeconds = seconds, CropFraction = 1, BatchSize = 32, MaxEpochs = maxEpochs, TorchThreads = 2 };
         var host = ((IHostEnvironment)ml).Register("CspAutoML");
         var state = new SearchState(ml, options, SearchSpaceSampler.For(typeof(TinySpace)), new SearchData(train, validation, "Label", "Image", 160, 80),
             new SearchClock(TimeSpan.FromSeconds(seconds), token), 3, Folder, null, progress, host.Start("CspAutoML"));
@@ -125,6 +125,29 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         Assert.IsTrue(stage.TooLittleTime, "The search is told, so fine-tuning can use the time instead.");
         Assert.IsEmpty(setup.State.Trials, "Nothing was started.");
         Assert.IsTrue(setup.Log.Any(m => m.StartsWith("Final fit skipped: ", StringComparison.Ordinal) && m.Contains("fewer than the 30 the winner trained", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void AFinalFitSizedFromAnOptimisticCostShortensItsScheduleToEndByTheDeadline()
+    {
+        using var setup = Create(25, maxEpochs: null);
+        setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 1), null);
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 0.004, epochs: 1); // hundreds of times too cheap
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (trial, model) = new FinalFitStage(setup.State).Run() ?? throw new AssertFailedException("No final fit: " + string.Join(" | ", setup.Log));
+        watch.Stop();
+        Console.WriteLine(string.Join(Environment.NewLine, setup.Log));
+
+        Assert.AreEqual(CspTrialStatus.Completed, trial.Status, "It ended in time instead of being stopped at the deadline.");
+        Assert.IsLessThan(25, watch.Elapsed.TotalSeconds);
+        var planned = setup.Log.Select(m => System.Text.RegularExpressions.Regex.Match(m, @"^Final fit: .* for (\d+) epochs on all 240 images")).Single(m => m.Success);
+        Assert.IsGreaterThan(3000, int.Parse(planned.Groups[1].Value), "Planned from the cost given.");
+        Assert.IsTrue(trial.Epochs >= 2 && trial.Epochs < 1000, $"The epochs trained: {trial.Epochs}.");
+        Assert.IsTrue(setup.Log.Any(m => m == $"trial #7: Schedule shortened to {trial.Epochs} epochs."), "The trainer shortened its schedule.");
+        string last = setup.Log.Single(m => m.StartsWith($"trial #7: epoch {trial.Epochs}/", StringComparison.Ordinal));
+        double lr = double.Parse(System.Text.RegularExpressions.Regex.Match(last, @", lr ([^,]+),").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.IsLessThan(0.1 * 0.002, lr, $"The learning rate annealed by the new end: {last}");
+        ((IDisposable)model).Dispose();
     }
 
     [TestMethod]
