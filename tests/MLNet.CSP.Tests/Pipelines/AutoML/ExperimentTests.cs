@@ -10,7 +10,8 @@ namespace MLNet.CSP.Tests.Pipelines.AutoML;
 [TestClass]
 public sealed class ExperimentTests : TempDirectoryTest
 {
-    private static (MLContext Ml, IDataView Train, IDataView Validation) Tiny(int perClass = 24, int validationPerClass = 8)
+    /// <summary>A tiny Fashion-MNIST set: <paramref name="perClass"/> training and <paramref name="validationPerClass"/> validation images per class.</summary>
+    internal static (MLContext Ml, IDataView Train, IDataView Validation) Tiny(int perClass = 24, int validationPerClass = 8)
     {
         var ml = new MLContext(seed: 1);
         IDataView Images(IEnumerable<ImageRow> rows)

@@ -17,16 +17,9 @@ public sealed class FinalFitStageTests : TempDirectoryTest
 
     private Setup Create(uint seconds, CancellationToken token = default, IProgress<CspTrialResult>? progress = null, int? maxEpochs = 2)
     {
-        var ml = new MLContext(seed: 1);
+        var (ml, train, validation) = ExperimentTests.Tiny(perClass: 16);
         var log = new List<string>();
         ml.Log += (_, e) => { if (e.Source.Contains("CspAutoML", StringComparison.Ordinal)) lock (log) log.Add(e.RawMessage); };
-        IDataView Images(IEnumerable<ImageRow> rows)
-        {
-            var data = ml.Data.LoadFromEnumerable(rows.ToList());
-            return ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(data).Transform(data);
-        }
-        var train = Images(FashionMnist.Load("train").GroupBy(r => r.Label).SelectMany(g => g.Take(16)));
-        var validation = Images(FashionMnist.Load("test").GroupBy(r => r.Label).SelectMany(g => g.Take(8)));
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
         (train, validation) = (keys.Transform(train), keys.Transform(validation));
         var options = new CspImageClassificationExperimentOptions { TrainingTimeInSeconds = seconds, CropFraction = 1, BatchSize = 32, MaxEpochs = maxEpochs, TorchThreads = 2 };
