@@ -30,6 +30,9 @@ public sealed class CspImageClassificationExperiment
         ArgumentNullException.ThrowIfNull(validationData);
         CheckColumns(trainData.Schema, nameof(trainData));
         CheckColumns(validationData.Schema, nameof(validationData));
+        var (trainLabel, validationLabel) = (trainData.Schema[options.LabelColumnName].Type, validationData.Schema[options.LabelColumnName].Type);
+        if (!trainLabel.Equals(validationLabel))
+            throw new ArgumentOutOfRangeException(nameof(validationData), $"Schema mismatch for label column '{options.LabelColumnName}': expected {trainLabel} (as in the training data), got {validationLabel}");
         (train, validation) = (trainData, validationData);
         return this;
     }
@@ -130,7 +133,7 @@ public sealed class CspImageClassificationExperiment
             {
                 Volatile.Write(ref running, 0);
             }
-        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default); // the run watches the token itself; it must start to clear 'running'
     }
 
     private void CheckColumns(DataViewSchema schema, string parameter)

@@ -89,6 +89,9 @@ public sealed class CspImageClassificationExperimentOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, nameof(BatchSize));
         if (!(FeatureStageFraction > 0 && FeatureStageFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(FeatureStageFraction), FeatureStageFraction, "Must be in (0, 1].");
         if (!(FinalFitFraction >= 0 && FinalFitFraction < 1)) throw new ArgumentOutOfRangeException(nameof(FinalFitFraction), FinalFitFraction, "Must be in [0, 1).");
+        if (Strategy == CspSearchStrategy.TwoStage && FinalFitFraction > 0 && FeatureStageFraction + FinalFitFraction >= 1)
+            throw new ArgumentOutOfRangeException(nameof(FeatureStageFraction), FeatureStageFraction,
+                FormattableString.Invariant($"With a FinalFitFraction of {FinalFitFraction}, fine-tuning gets no time: FeatureStageFraction + FinalFitFraction must be below 1."));
         if (!(ValidationFraction > 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "Must be in (0, 1).");
         if (CropFraction is double crop && !(crop > 0 && crop <= 1)) throw new ArgumentOutOfRangeException(nameof(CropFraction), crop, "Must be in (0, 1].");
         if (TorchThreads is int threads) ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(TorchThreads));

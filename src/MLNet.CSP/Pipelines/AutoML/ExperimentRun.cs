@@ -1,4 +1,5 @@
 using System.Globalization;
+using MLNet.CSP.Pipelines.Data;
 
 namespace MLNet.CSP.Pipelines.AutoML;
 
@@ -64,7 +65,7 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
                 chosen = fitted.Model; // the search's own best model is disposed with state.Best
             else
             {
-                if (state.Best.Model is null) Rebuild(state, best);
+                if (state.Best.Model is null) LoadSavedBest(state, best);
                 chosen = state.Best.Model!;
                 state.Best.Release();
             }
@@ -86,7 +87,8 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
         ITransformer? keyMap = null;
         if (train.Schema[label].Type is not KeyDataViewType)
         {
-            keyMap = ml.Transforms.Conversion.MapValueToKey(label).Fit(train);
+            // Classes of both sets: a class seen only in validation counts as a miss there instead of being dropped from ranking.
+            keyMap = ml.Transforms.Conversion.MapValueToKey(label).Fit(validation is null ? train : ConcatenatedRowsView.Create(ml, [label], train, validation));
             train = keyMap.Transform(train);
             validation = validation is null ? null : keyMap.Transform(validation);
         }
@@ -103,22 +105,24 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
         return (new SearchData(train, validation, label, options.ImageColumnName, trainRows, validationRows, whole), keyMap);
     }
 
-    /// <summary>The best trial came from an earlier run's history: fit its model again (a fine-tuning trial resumes from its checkpoint).</summary>
-    private static void Rebuild(SearchState state, CspTrialResult best)
+    /// <summary>
+    /// The best trial came from an earlier run's history: load its model, which that run saved (a trial read back without a
+    /// saved model only ranks; it never becomes the best, so nothing is refitted after the deadline).
+    /// </summary>
+    private static void LoadSavedBest(SearchState state, CspTrialResult best)
     {
-        if (state.SavedModelIs(best))
+        if (!state.SavedModelIs(best))
+            throw new InvalidOperationException($"The best trial {best} came from the history, but '{state.BestModelPath}' holds another trial's model.");
+        state.Info($"Loading the best trial's model, saved by the earlier run: {best}");
+        try
         {
-            state.Info($"Loading the best trial's model, saved by the earlier run: {best}");
             state.Best.Attach(state.ML.Model.Load(state.BestModelPath, out _));
-            return;
         }
-        // Only frozen-feature heads reach here (fine-tuning trials from the history compete only with a saved model): refit, repeatably.
-        state.Info($"Refitting the best trial's model from the earlier run: {best}");
-        var featurizer = FeatureStage.CreateFeaturizer(state, (best.Parameters.Architecture, best.Parameters.ImageSize), best.TrialId);
-        var context = state.TrialContext(state.TrialSeed(TrialHistory.Key(CspSearchStage.Features, 0, 0, best.Parameters)), best.TrialId);
-        var features = new FeatureStage(state).Materialize(featurizer, state.Data.Train, CancellationToken.None);
-        var head = HeadTrainers.Create(context, best.Parameters.Head, FeatureStage.LabelColumnName, FeatureStage.FeaturesColumnName).Fit(features);
-        state.Best.Attach(new TransformerChain<ITransformer>(featurizer, head), featurizer);
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"Could not load '{state.BestModelPath}', the best model saved by an earlier run of this experiment ({best}); " +
+                $"delete it and its trials.csv to search afresh: {e.Message}", e);
+        }
     }
 
     private static Exception NoResult(SearchState state, SearchClock clock)

@@ -34,7 +34,12 @@ internal sealed class FeatureStage(SearchState state)
                 var p = state.Space.Initial.Clone();
                 (p.Architecture, p.ImageSize, p.Head, p.FreezeBackbone) = (combo.Architecture, combo.Size, head, true);
                 if (state.History?.Find(CspSearchStage.Features, 0, 0, p) is { } done)
-                    Offer(scores, combo, state.Record(done with { TrialId = state.NextTrialId(), FromHistory = true }), null); // refitted if it stays best
+                {
+                    var again = state.Record(done with { TrialId = state.NextTrialId(), FromHistory = true });
+                    // It ranks its combination; it can be the best only when the earlier run saved its model (loaded at the end, not refitted).
+                    if (state.SavedModelIs(again)) Offer(scores, combo, again, null);
+                    else Rank(scores, combo, again);
+                }
                 else pending.Add(p);
             }
             if (pending.Count == 0) continue;
@@ -169,9 +174,14 @@ internal sealed class FeatureStage(SearchState state)
 
     private void Offer(Dictionary<(string, int), double> scores, (string Architecture, int Size) combo, CspTrialResult trial, ITransformer? model, params IDisposable[] parts)
     {
+        Rank(scores, combo, trial);
+        state.OfferBest(trial, model, parts);
+    }
+
+    private void Rank(Dictionary<(string, int), double> scores, (string Architecture, int Size) combo, CspTrialResult trial)
+    {
         double score = state.Best.ScoreOf(trial);
         if (!scores.TryGetValue(combo, out var known) || score > known) scores[combo] = score;
-        state.OfferBest(trial, model, parts);
     }
 
     /// <summary>

@@ -158,7 +158,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         }
         catch (Exception e)
         {
-            model?.Dispose();
+            if (model is not null && !state.Best.Owns(model)) model.Dispose();
             bool stopped = SearchState.IsCancellation(e) && token.IsCancellationRequested;
             if (!stopped) DeleteCheckpoint(p, scheduleEpochs); // a cancelled trial's finished epochs stay for a resumed search
             return state.Record(new CspTrialResult

@@ -78,7 +78,12 @@ internal sealed class SearchDimension
         var type = target.PropertyType;
         try
         {
-            if (type.IsEnum) return candidate is string s ? Enum.Parse(type, s, ignoreCase: true) : Enum.ToObject(type, candidate);
+            if (type.IsEnum)
+            {
+                var value = candidate is string s ? Enum.Parse(type, s, ignoreCase: true) : Enum.ToObject(type, candidate);
+                if (!Enum.IsDefined(type, value)) throw new ArgumentException($"{value} is not one of {string.Join(", ", Enum.GetNames(type))}.");
+                return value;
+            }
             return System.Convert.ChangeType(candidate, type, CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is FormatException or InvalidCastException or ArgumentException or OverflowException)

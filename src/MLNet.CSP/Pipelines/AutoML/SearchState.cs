@@ -47,9 +47,9 @@ internal sealed class SearchState(MLContext ml, CspImageClassificationExperiment
             File.Move(staged, BestModelPath, overwrite: true);
             File.WriteAllText(BestKeyPath, history.Experiment + "\n" + KeyOf(trial));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (!IsCancellation(e)) // the trial and its model are kept; only the copy on disk is missing
         {
-            Warn($"Could not save the best model to {BestModelPath}: {e.Message}");
+            Warn($"Could not save the best model to {BestModelPath}: {Describe(e)}");
         }
         return true;
     }
@@ -68,7 +68,7 @@ internal sealed class SearchState(MLContext ml, CspImageClassificationExperiment
     };
 
     /// <summary>Reports a trial that starts.</summary>
-    public void Started(CspTrialResult trial) => progress?.Report(trial);
+    public void Started(CspTrialResult trial) => Report(trial);
 
     /// <summary>Records a trial that ended: the list, the history file, the progress callback and ML.NET's log.</summary>
     public CspTrialResult Record(CspTrialResult trial)
@@ -143,7 +143,20 @@ internal sealed class SearchState(MLContext ml, CspImageClassificationExperiment
         {
             Warn($"Could not write the trial history {history!.Path} (the search goes on): {e.Message}");
         }
-        progress?.Report(trial);
+        Report(trial);
         Info(trial.ToString() + (trial.Error is null ? "" : ": " + trial.Error));
+    }
+
+    /// <summary>The caller's progress handler; one that throws is named in a warning and does not end the search.</summary>
+    private void Report(CspTrialResult trial)
+    {
+        try
+        {
+            progress?.Report(trial);
+        }
+        catch (Exception e)
+        {
+            Warn($"The progress handler threw on trial #{trial.TrialId} (the search goes on): {Describe(e)}");
+        }
     }
 }

@@ -58,7 +58,7 @@ internal sealed class TrialHistory
             {
                 throw new InvalidDataException($"'{Path}' line {i + 1}: {e.Message}", e);
             }
-            if (trial is null) continue;
+            if (trial is null || trial.Stage == CspSearchStage.FinalFit) continue; // a final fit is not a trial to reuse (its key may equal the winner's)
             finished[Key(trial.Stage, trial.Epochs, trial.ScheduleEpochs, trial.Parameters)] = trial;
         }
     }

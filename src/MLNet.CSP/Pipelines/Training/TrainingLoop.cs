@@ -30,71 +30,75 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
         frozen = options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || options.UnfreezeAfterEpochs > 0);
         string fingerprint = Fingerprint();
         var resumed = directory is null ? null : TrainingState.TryRead(directory, fingerprint);
-        SetFrozen(resumed?.Frozen ?? frozen, force: true);
         Dictionary<string, Tensor>? bestWeights = null;
-        if (resumed is not null)
+        try
         {
-            Checkpoint.Load(model, Path.Combine(directory!, TrainingState.ModelFile));
-            optimizer!.load_state_dict(Path.Combine(directory!, TrainingState.OptimizerFile));
-            startEpoch = resumed.CompletedEpochs;
-            if (options.StopAfterEpoch is int stop && startEpoch > stop)
-                throw new InvalidOperationException($"The checkpoint in '{directory}' has {startEpoch} finished epochs, past the {stop} asked for; it belongs to a longer run.");
-            (best, bestEpoch, stale) = (resumed.BestMetric, resumed.BestEpoch, resumed.EpochsWithoutImprovement);
-            string bestPath = Path.Combine(directory!, TrainingState.BestFile);
-            if (File.Exists(bestPath)) bestWeights = Checkpoint.Read(bestPath);
-            Log($"Resuming from {directory} after epoch {startEpoch}.");
-        }
-
-        using var channel = host.Start("CspImageClassification");
-        int lastEpoch = Math.Min(options.Epochs, options.StopAfterEpoch ?? options.Epochs);
-        for (int epoch = startEpoch; epoch < lastEpoch; epoch++)
-        {
-            SetFrozen(options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs), force: false);
-            var metrics = RunEpoch(epoch, batches, batchSize, totalSteps, warmupSteps);
-            options.MetricsCallback?.Invoke(metrics);
-            channel.Info(metrics.ToString());
-            if (options.ShortenAfterEpoch?.Invoke(metrics) is int shorter && shorter < lastEpoch)
+            SetFrozen(resumed?.Frozen ?? frozen, force: true);
+            if (resumed is not null)
             {
-                lastEpoch = Math.Max(shorter, epoch + 1);
-                totalSteps = (long)lastEpoch * batches;
-                channel.Info($"Schedule shortened to {lastEpoch} epochs.");
+                Checkpoint.Load(model, Path.Combine(directory!, TrainingState.ModelFile));
+                optimizer!.load_state_dict(Path.Combine(directory!, TrainingState.OptimizerFile));
+                startEpoch = resumed.CompletedEpochs;
+                if (options.StopAfterEpoch is int stop && startEpoch > stop)
+                    throw new InvalidOperationException($"The checkpoint in '{directory}' has {startEpoch} finished epochs, past the {stop} asked for; it belongs to a longer run.");
+                (best, bestEpoch, stale) = (resumed.BestMetric, resumed.BestEpoch, resumed.EpochsWithoutImprovement);
+                string bestPath = Path.Combine(directory!, TrainingState.BestFile);
+                if (File.Exists(bestPath)) bestWeights = Checkpoint.Read(bestPath);
+                Log($"Resuming from {directory} after epoch {startEpoch}.");
             }
 
-            double watched = options.EarlyStoppingMetric == CspEarlyStoppingMetric.Accuracy
-                ? -(metrics.ValidationAccuracy ?? metrics.TrainAccuracy)
-                : metrics.ValidationLoss ?? metrics.TrainLoss;
-            if (double.IsNaN(best) || watched < best)
+            using var channel = host.Start("CspImageClassification");
+            int lastEpoch = Math.Min(options.Epochs, options.StopAfterEpoch ?? options.Epochs);
+            for (int epoch = startEpoch; epoch < lastEpoch; epoch++)
             {
-                (best, bestEpoch, stale) = (watched, epoch + 1, 0);
-                if (options.EarlyStoppingPatience is not null)
+                SetFrozen(options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs), force: false);
+                var metrics = RunEpoch(epoch, batches, batchSize, totalSteps, warmupSteps);
+                options.MetricsCallback?.Invoke(metrics);
+                channel.Info(metrics.ToString());
+                if (options.ShortenAfterEpoch?.Invoke(metrics) is int shorter && shorter < lastEpoch)
                 {
-                    Release(bestWeights);
-                    bestWeights = model.StateDict().ToDictionary(e => e.Key, e => e.Value.detach().cpu().clone());
+                    lastEpoch = Math.Max(shorter, epoch + 1);
+                    totalSteps = (long)lastEpoch * batches;
+                    channel.Info($"Schedule shortened to {lastEpoch} epochs.");
+                }
+
+                double watched = options.EarlyStoppingMetric == CspEarlyStoppingMetric.Accuracy
+                    ? -(metrics.ValidationAccuracy ?? metrics.TrainAccuracy)
+                    : metrics.ValidationLoss ?? metrics.TrainLoss;
+                if (double.IsNaN(best) || watched < best)
+                {
+                    (best, bestEpoch, stale) = (watched, epoch + 1, 0);
+                    if (options.EarlyStoppingPatience is not null)
+                    {
+                        Release(bestWeights);
+                        bestWeights = model.StateDict().ToDictionary(e => e.Key, e => e.Value.detach().cpu().clone());
+                    }
+                }
+                else stale++;
+
+                if (directory is not null)
+                {
+                    // Staged next to the files they replace, recorded in the state, then moved into place: a run killed in between
+                    // resumes from the staged files (TrainingState.TryRead completes the move) instead of finding a mismatch.
+                    Checkpoint.Save(model, TrainingState.Staged(directory, TrainingState.ModelFile));
+                    optimizer!.save_state_dict(TrainingState.Staged(directory, TrainingState.OptimizerFile));
+                    if (bestWeights is not null && bestEpoch == epoch + 1) SaveState(bestWeights, TrainingState.Staged(directory, TrainingState.BestFile));
+                    new TrainingState(epoch + 1, fingerprint, best, bestEpoch, stale, frozen).Write(directory);
+                }
+                if (options.EarlyStoppingPatience is int patience && stale >= patience)
+                {
+                    channel.Info($"Early stopping after epoch {epoch + 1}: no improvement for {patience} epochs; keeping epoch {bestEpoch}.");
+                    break;
                 }
             }
-            else stale++;
-
-            if (directory is not null)
-            {
-                // Staged next to the files they replace, recorded in the state, then moved into place: a run killed in between
-                // resumes from the staged files (TrainingState.TryRead completes the move) instead of finding a mismatch.
-                Checkpoint.Save(model, TrainingState.Staged(directory, TrainingState.ModelFile));
-                optimizer!.save_state_dict(TrainingState.Staged(directory, TrainingState.OptimizerFile));
-                if (bestWeights is not null && bestEpoch == epoch + 1) SaveState(bestWeights, TrainingState.Staged(directory, TrainingState.BestFile));
-                new TrainingState(epoch + 1, fingerprint, best, bestEpoch, stale, frozen).Write(directory);
-            }
-            if (options.EarlyStoppingPatience is int patience && stale >= patience)
-            {
-                channel.Info($"Early stopping after epoch {epoch + 1}: no improvement for {patience} epochs; keeping epoch {bestEpoch}.");
-                break;
-            }
+            if (bestWeights is not null) Checkpoint.Load(model, bestWeights, "the best epoch");
         }
-        if (bestWeights is not null)
+        finally // also when a trial fails or is stopped: the optimizer's moments and the best weights are native memory
         {
-            Checkpoint.Load(model, bestWeights, "the best epoch");
             Release(bestWeights);
+            optimizer?.Dispose();
+            optimizer = null;
         }
-        optimizer?.Dispose();
     }
 
     private CspEpochMetrics RunEpoch(int epoch, int batches, int batchSize, long totalSteps, long warmupSteps)

@@ -185,9 +185,12 @@ public sealed class ExperimentTests : TempDirectoryTest
     public async Task AFailingTrialIsRecordedAndTheSearchGoesOn()
     {
         var (ml, train, validation) = Tiny(perClass: 16);
+        int reports = 0;
+        // The caller's progress handler throws too: it is named in a warning and the search goes on.
         var result = await ml.CspAutoML().CreateImageClassificationExperiment(Options(25)).SetDataset(train, validation)
-            .SetSearchSpace<DivergingFirstSpace>().RunAsync();
+            .SetSearchSpace<DivergingFirstSpace>().SetProgress(new SynchronousProgress(_ => throw new InvalidOperationException($"handler fault {++reports}"))).RunAsync();
         foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
+        Assert.IsGreaterThan(result.Trials.Count, reports, "Every trial was still reported (started and ended).");
         var failed = result.Trials.Where(t => t.Status == CspTrialStatus.Failed).ToList();
         Assert.IsNotEmpty(failed);
         Assert.IsTrue(failed.All(t => t.Parameters.LearningRate == 1e9));
@@ -223,8 +226,23 @@ public sealed class ExperimentTests : TempDirectoryTest
             "The history keeps the first run's rows and adds the second run's new ones.");
         var metrics = ml.MulticlassClassification.Evaluate(second.Model.Transform(validation));
         Assert.IsGreaterThan(0.3, metrics.MicroAccuracy, "The resumed search's model works (chance is 10%).");
-        if (second.BestTrial.Stage == CspSearchStage.Features || !second.BestTrial.FromHistory)
-            Assert.AreEqual(second.BestTrial.MicroAccuracy!.Value, metrics.MicroAccuracy, 1e-9, "A best trial read back from the history is rebuilt as it was.");
+        Assert.AreEqual(second.BestTrial.MicroAccuracy!.Value, metrics.MicroAccuracy, 1e-9,
+            "The best model is the best trial's own (one read back from the history is the model the first run saved).");
+    }
+
+    [TestMethod]
+    public async Task ACancelledTokenEndsTheRunAndTheExperimentCanRunAgain()
+    {
+        var (ml, train, validation) = Tiny(perClass: 2);
+        var experiment = ml.CspAutoML().CreateImageClassificationExperiment(Options(20)).SetDataset(train, validation).SetSearchSpace<TinySpace>();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var watch = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => experiment.RunAsync(cancelled.Token));
+        var again = await Assert.ThrowsAsync<OperationCanceledException>(() => experiment.RunAsync(cancelled.Token),
+            "A second call runs (and is cancelled) instead of finding the experiment still 'running'.");
+        StringAssert.Contains(again.Message, "cancelled before a trial finished");
+        Assert.IsLessThan(10, watch.Elapsed.TotalSeconds, "Nothing of the 20 s budget is spent.");
     }
 
     [TestMethod]
@@ -241,6 +259,12 @@ public sealed class ExperimentTests : TempDirectoryTest
         Assert.Throws<InvalidOperationException>(() => experiment.RunAsync());
         Assert.Throws<ArgumentOutOfRangeException>(() => experiment.SetDataset(train, validationFraction: 1.0));
         Assert.Throws<ArgumentOutOfRangeException>(() => ml.CspAutoML().CreateImageClassificationExperiment(new CspImageClassificationExperimentOptions { ReductionFactor = 1 }));
+        var noFineTuning = Assert.Throws<ArgumentOutOfRangeException>(() => ml.CspAutoML().CreateImageClassificationExperiment(
+            new CspImageClassificationExperimentOptions { FeatureStageFraction = 0.8, FinalFitFraction = 0.25 }));
+        StringAssert.Contains(noFineTuning.Message, "FeatureStageFraction + FinalFitFraction must be below 1");
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train).Transform(train);
+        var labelTypes = Assert.Throws<ArgumentOutOfRangeException>(() => ml.CspAutoML().CreateImageClassificationExperiment().SetDataset(train, keyed));
+        StringAssert.Contains(labelTypes.Message, "Schema mismatch for label column 'Label'");
     }
 
     private sealed class SynchronousProgress(Action<CspTrialResult> report) : IProgress<CspTrialResult>

@@ -53,6 +53,8 @@ public sealed class SearchSpaceTests
         StringAssert.Contains(unknown.Message, "LearningRate");
         var architecture = Assert.Throws<ArgumentException>(() => SearchSpaceSampler.For(typeof(UnknownArchitectureSpace)));
         StringAssert.Contains(architecture.Message, "resnet9000");
+        var head = Assert.Throws<ArgumentException>(() => SearchSpaceSampler.For(typeof(UndefinedHeadSpace)));
+        StringAssert.Contains(head.Message, "'99' of 'Head'");
     }
 
     [TestMethod]
@@ -106,6 +108,11 @@ public sealed class SearchSpaceTests
             Assert.AreEqual(CspAugmentation.RandomShift, found.Parameters.Augmentation);
             Assert.IsNull(again.Find(CspSearchStage.FineTune, 3, 9, p), "Another rung is another trial.");
             Assert.IsNull(again.Find(CspSearchStage.FineTune, 1, 9, trials[1].Parameters), "Failed trials run again.");
+            // A final fit with the same settings, epochs and schedule as the trial it retrains (no metric: nothing left to validate on).
+            again.Write([.. trials, trials[0] with { TrialId = 3, Stage = CspSearchStage.FinalFit, Rung = null, Metric = null, MicroAccuracy = null, MacroAccuracy = null, LogLoss = null }]);
+            var withFinalFit = new TrialHistory(path, "same");
+            withFinalFit.Load();
+            Assert.AreEqual(0.8125, withFinalFit.Find(CspSearchStage.FineTune, 1, 9, p)?.Metric, "A final fit's row does not hide the trial it retrained.");
             var other = new TrialHistory(path, "a third experiment");
             other.Load();
             Assert.IsNull(other.Find(CspSearchStage.FineTune, 1, 9, p), "Rows of another experiment are not reused.");

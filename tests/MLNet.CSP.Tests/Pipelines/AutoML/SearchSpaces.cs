@@ -45,6 +45,13 @@ public sealed class UnknownSettingSpace
     public int Depth { get; set; }
 }
 
+/// <summary>Declares a head by a number that names no trainer.</summary>
+public sealed class UndefinedHeadSpace
+{
+    [Choice(new object[] { 0, 99 })]
+    public CspHeadTrainer Head { get; set; } = CspHeadTrainer.LbfgsMaximumEntropy;
+}
+
 /// <summary>Declares an architecture that is not registered.</summary>
 public sealed class UnknownArchitectureSpace
 {
