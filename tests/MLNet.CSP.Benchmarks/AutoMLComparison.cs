@@ -91,20 +91,29 @@ internal static class AutoMLComparison
             double mean = accuracies.Average(), sd = Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / Math.Max(1, accuracies.Count - 1));
             Console.WriteLine(FormattableString.Invariant($"| {group.Key.Item1} | {group.Key.Item2} s | {group.Key.Item3} | {mean:P1} ± {sd * 100:F1} | {string.Join(" / ", accuracies.Select(a => a.ToString("P1", CultureInfo.InvariantCulture)))} | {group.Max(r => double.Parse(r[5], CultureInfo.InvariantCulture)):F0} |"));
         }
-        foreach (var budget in Directory.GetDirectories(output, "run-*").Select(d => d.Split('-')[^3]).Distinct())
+        // Run folders are named run-DATA-BUDGET-SEED-METHOD (DATA may hold dashes): one plot per data set and budget.
+        static (string Data, string Budget, string Seed, string Method) Parts(string run)
         {
-            var model = new PlotModel { Title = $"Best validation accuracy so far, {budget} s budget (3 seeds each)", Background = OxyColors.White };
+            var p = Path.GetFileName(run).Split('-');
+            return (string.Join('-', p[1..^3]), p[^3], p[^2], p[^1]);
+        }
+        foreach (var (data, budget) in Directory.GetDirectories(output, "run-*").Select(d => (Parts(d).Data, Parts(d).Budget)).Distinct())
+        {
+            var runs = Directory.GetDirectories(output, "run-*").Where(d => Parts(d).Data == data && Parts(d).Budget == budget).OrderBy(d => d, StringComparer.Ordinal).ToList();
+            int seeds = runs.Select(d => Parts(d).Seed).Distinct().Count();
+            var model = new PlotModel { Title = $"Best validation accuracy so far, {data}, {budget} s budget ({seeds} seed{(seeds == 1 ? "" : "s")})", Background = OxyColors.White };
             model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "seconds", Minimum = 0, MajorGridlineStyle = LineStyle.Dot });
             model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "validation accuracy", MajorGridlineStyle = LineStyle.Dot });
             var colours = new Dictionary<string, OxyColor> { ["search"] = OxyColors.SteelBlue, ["stage1"] = OxyColors.DarkOrange, ["random"] = OxyColors.SeaGreen };
-            foreach (var run in Directory.GetDirectories(output, $"run-*-{budget}-*-*").OrderBy(d => d, StringComparer.Ordinal))
+            var titled = new HashSet<string>();
+            foreach (var run in runs)
             {
-                string method = run.Split('-')[^1];
+                string method = Parts(run).Method;
                 string csv = Path.Combine(run, "trials.csv");
                 if (!File.Exists(csv) || !colours.TryGetValue(method, out var colour)) continue;
                 var header = File.ReadLines(csv).First().Split(',');
                 int metric = Array.IndexOf(header, "metric"), ended = Array.IndexOf(header, "ended_at_s");
-                var series = new StairStepSeries { Color = colour, StrokeThickness = 1.5, Title = run.EndsWith("-1-" + method) || run.Split('-')[^2] == "1" ? method : null };
+                var series = new StairStepSeries { Color = colour, StrokeThickness = 1.5, Title = titled.Add(method) ? method : null }; // one legend entry per method
                 double best = double.NaN;
                 foreach (var f in File.ReadLines(csv).Skip(1).Select(l => l.Split(',')).Where(f => f.Length > ended && f[metric].Length > 0)
                              .OrderBy(f => double.Parse(f[ended], CultureInfo.InvariantCulture)))
@@ -116,7 +125,7 @@ internal static class AutoMLComparison
                 model.Series.Add(series);
             }
             model.Legends.Add(new Legend { LegendPosition = LegendPosition.BottomRight, LegendPlacement = LegendPlacement.Inside });
-            string png = Path.Combine(output, $"automl-best-so-far-{budget}s.png");
+            string png = Path.Combine(output, data == "train" ? $"automl-best-so-far-{budget}s.png" : $"automl-best-so-far-{data}-{budget}s.png");
             using var stream = File.Create(png);
             new OxyPlot.SkiaSharp.PngExporter { Width = 760, Height = 460 }.Export(model, stream);
             Console.WriteLine($"Wrote {png}");

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Pipelines.AutoML;
 
@@ -10,24 +9,8 @@ namespace MLNet.CSP.Tests.Pipelines.AutoML;
 [TestClass]
 public sealed class FinalFitStageTests : TempDirectoryTest
 {
-    private sealed record Setup(MLContext Ml, SearchState State, IDataView Validation, List<string> Log) : IDisposable
-    {
-        public void Dispose() => State.Best.Dispose();
-    }
-
-    private Setup Create(uint seconds, CancellationToken token = default, IProgress<CspTrialResult>? progress = null, int? maxEpochs = 2)
-    {
-        var (ml, train, validation) = ExperimentTests.Tiny(perClass: 16);
-        var log = new List<string>();
-        ml.Log += (_, e) => { if (e.Source.Contains("CspAutoML", StringComparison.Ordinal)) lock (log) log.Add(e.RawMessage); };
-        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
-        (train, validation) = (keys.Transform(train), keys.Transform(validation));
-        var options = new CspImageClassificationExperimentOptions { TrainingTimeInSeconds = seconds, CropFraction = 1, BatchSize = 32, MaxEpochs = maxEpochs, TorchThreads = 2 };
-        var host = ((IHostEnvironment)ml).Register("CspAutoML");
-        var state = new SearchState(ml, options, SearchSpaceSampler.For(typeof(TinySpace)), new SearchData(train, validation, "Label", "Image", 160, 80),
-            new SearchClock(TimeSpan.FromSeconds(seconds), token), 3, Folder, null, progress, host.Start("CspAutoML"));
-        return new Setup(ml, state, validation, log);
-    }
+    private SearchStateSetup Create(uint seconds, CancellationToken token = default, IProgress<CspTrialResult>? progress = null, int? maxEpochs = 2) =>
+        SearchStateSetup.Create(Folder, seconds, token, progress, maxEpochs);
 
     private static CspTrialResult Winner(CspSearchStage stage, int epochs, double metric = 0.5, CspHeadTrainer head = CspHeadTrainer.LbfgsMaximumEntropy) => new()
     {

@@ -1,0 +1,31 @@
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Pipelines.AutoML;
+
+namespace MLNet.CSP.Tests.Pipelines.AutoML;
+
+/// <summary>Random search on its own: full-length trials, and what it does when its only cost estimate is a forward pass.</summary>
+[TestClass]
+public sealed class RandomSearchTests : TempDirectoryTest
+{
+    [TestMethod]
+    public void AFullTrialThatAForwardProbeSaysIsTooLongMeasuresItsFirstEpochThenContinues()
+    {
+        using var setup = SearchStateSetup.Create(Folder, seconds: 25, maxEpochs: 4);
+        // A forward pass timed 15 s per epoch's worth of images (hundreds of times too slow): 4 epochs "need" 60 s of the 25.
+        setup.State.Costs.RecordForward(("cs3darknet_s", 32), seconds: 15, images: 3 * 160 + 80);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        new FineTuneStage(setup.State, []).RunRandomSearch();
+        watch.Stop();
+        foreach (var t in setup.State.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
+
+        string initial = setup.State.Space.Initial.ToString();
+        var first = setup.State.Trials.Where(t => t.Parameters.ToString() == initial).ToList();
+        Assert.IsTrue(first.Any(t => t is { Status: CspTrialStatus.Completed, Epochs: 1, Rung: 0, ScheduleEpochs: 4 }), "One epoch of the 4-epoch schedule measured the cost.");
+        var full = first.SingleOrDefault(t => t is { Status: CspTrialStatus.Completed, Epochs: 4, Rung: null });
+        Assert.IsNotNull(full, "The trial then ran to its full length.");
+        Assert.IsTrue(setup.Log.Any(m => m.Contains("its first epoch measures the cost", StringComparison.Ordinal)));
+        Assert.IsTrue(setup.Log.Any(m => m.StartsWith($"trial #{full.TrialId}: Resuming from", StringComparison.Ordinal) && m.EndsWith("after epoch 1.", StringComparison.Ordinal)),
+            "It continued from its own checkpoint instead of starting again. Log: " + string.Join(" | ", setup.Log));
+        Assert.IsLessThan(35, watch.Elapsed.TotalSeconds, "The 25 s budget is kept.");
+    }
+}
