@@ -93,11 +93,10 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
     private CspTrialResult? MeasuredFirst(Candidate candidate, int epochs)
     {
         var p = candidate.Parameters;
-        var combo = (p.Architecture, p.ImageSize);
         if (epochs < 2 || state.History?.Find(CspSearchStage.FineTune, epochs, epochs, p) is not null) return null;
-        var (perEpoch, perTrial) = RungCost(combo, p.FreezeBackbone);
-        if (state.Costs.RungMeasured(combo, p.FreezeBackbone) || perTrial + epochs * perEpoch <= state.Clock.SecondsLeft) return null;
-        state.Info(FormattableString.Invariant($"{p}: {epochs} epochs are estimated at {perTrial + epochs * perEpoch:F0} s from a forward pass only; its first epoch measures the cost."));
+        double estimate = EstimatedSeconds(p, epochs);
+        if (state.Costs.RungMeasured((p.Architecture, p.ImageSize), p.FreezeBackbone) || estimate <= state.Clock.SecondsLeft) return null;
+        state.Info(FormattableString.Invariant($"{p}: {epochs} epochs are estimated at {estimate:F0} s from a forward pass only; its first epoch measures the cost."));
         var first = RunTrial(candidate, epochs, 1, rung: 0, previousEpochs: 0);
         return first is { Status: CspTrialStatus.Completed } ? RunTrial(candidate, epochs, epochs, rung: null, previousEpochs: 1) : first;
     }
@@ -145,8 +144,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             if (state.SavedModelIs(again)) state.OfferBest(again, null);
             return again;
         }
-        var (perEpoch, perTrial) = RungCost(combo, p.FreezeBackbone);
-        double left = state.Clock.SecondsLeft, estimate = perTrial + (stopAfter - previousEpochs) * perEpoch;
+        double left = state.Clock.SecondsLeft, estimate = EstimatedSeconds(p, stopAfter - previousEpochs);
         if (estimate > left)
             return state.Record(new CspTrialResult
             {
@@ -243,6 +241,13 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             if (started.Add(TrialHistory.Key(CspSearchStage.FineTune, 0, scheduleEpochs, p))) return p;
         }
         return null;
+    }
+
+    /// <summary>Estimated seconds of a trial-rung of <paramref name="epochs"/> epochs of a configuration (its fixed part included).</summary>
+    private double EstimatedSeconds(CspImageClassificationSearchSpace p, int epochs)
+    {
+        var (perEpoch, perTrial) = RungCost((p.Architecture, p.ImageSize), p.FreezeBackbone);
+        return perTrial + epochs * perEpoch;
     }
 
     private (double PerEpoch, double PerTrial) RungCost((string, int) combo, bool frozen)
