@@ -64,6 +64,11 @@ if (args.Length > 1 && args[0] == "automl-plot")
     AutoMLComparison.Plot(args[1]);
     return;
 }
+if (args.Length > 2 && args[0] == "trainer-speed")
+{
+    TrainerSpeed.Run(args[1], int.Parse(args[2]), args.Skip(3).ToArray());
+    return;
+}
 if (args.Length > 0 && args[0] == "paper")
 {
     PaperReproduction.Run(args.Skip(1).ToArray());

@@ -2,30 +2,36 @@ namespace MLNet.CSP.Pipelines.AutoML;
 
 /// <summary>
 /// Estimates of what trials cost, from what earlier trials measured: forward seconds per image per architecture and size
-/// (featurization), seconds per fine-tuning epoch (rungs, including reading the data), seconds per head fit per feature value.
+/// (featurization), seconds per fine-tuning epoch and per trial-rung apart (the trainer times its epochs; the rest of a rung
+/// is fixed: reading the data, validating), seconds per head fit per feature value.
 /// Before an architecture was measured, its forward cost is scaled from a measured one by multiply-accumulates.
 /// </summary>
 internal sealed class CostModel(long trainRows, long validationRows)
 {
     private readonly Dictionary<(string, int), double> forwardPerImage = [];
-    private readonly Dictionary<(string, int, bool), List<(int Epochs, double Seconds)>> rungs = [];
+    private readonly Dictionary<(string, int, bool), List<(double PerEpoch, double Fixed)>> rungs = [];
     private readonly Dictionary<(string, int), double> macs = [];
     private readonly Dictionary<CspHeadTrainer, double> headPerValue = [];
     private double trainFactor = 3; // fine-tuning image ~ forward + backward ~ 3 forwards; replaced by measurement
+    private double dataPerRow; // a rung's fixed seconds per image besides the validation forward pass; from measurements
 
     public void RecordForward((string, int) combo, double seconds, long images) => forwardPerImage[combo] = seconds / Math.Max(1, images);
 
     /// <summary>
-    /// Records a fine-tuning rung: <paramref name="seconds"/> for <paramref name="epochs"/> epochs, reading and validating
-    /// included; a frozen backbone (no backward pass through it) is measured apart.
+    /// Records a fine-tuning rung: <paramref name="seconds"/> in all, of which the trainer timed each epoch it ran
+    /// (<paramref name="epochSeconds"/>); the rest is the rung's fixed part (reading and caching the images, building the model,
+    /// loading its checkpoint, the validation pass). A frozen backbone (no backward pass through it) is measured apart.
     /// </summary>
-    public void RecordRung((string, int) combo, bool frozen, double seconds, int epochs)
+    public void RecordRung((string, int) combo, bool frozen, double seconds, IReadOnlyList<double> epochSeconds)
     {
-        if (epochs < 1) return;
+        if (epochSeconds.Count == 0) return;
         if (!rungs.TryGetValue((combo.Item1, combo.Item2, frozen), out var list)) rungs[(combo.Item1, combo.Item2, frozen)] = list = [];
-        list.Add((epochs, seconds));
-        if (!frozen && Forward(combo) is double f && f > 0 && trainRows > 0 && Rung(combo, frozen) is var (perEpoch, _))
-            trainFactor = Math.Max(1, (perEpoch - f * validationRows) / (f * trainRows));
+        double fixedPart = Math.Max(0, seconds - epochSeconds.Sum());
+        list.Add((epochSeconds.Average(), fixedPart));
+        if (Forward(combo) is not double f || f <= 0) return;
+        if (!frozen && trainRows > 0) trainFactor = Math.Max(1, Rung(combo, frozen)!.Value.PerEpoch / (f * trainRows));
+        // What the fixed part spends besides the validation forward pass is mostly reading the images: the same for any network.
+        dataPerRow = Math.Max(dataPerRow, (fixedPart - f * validationRows) / Math.Max(1, trainRows + validationRows));
     }
 
     public void RecordHead(CspHeadTrainer head, double seconds, long rows, long dimensions) => headPerValue[head] = seconds / Math.Max(1, rows * dimensions);
@@ -42,25 +48,16 @@ internal sealed class CostModel(long trainRows, long validationRows)
     public double? Featurize((string, int) combo) => Forward(combo) * (trainRows + validationRows);
 
     /// <summary>
-    /// Seconds per fine-tuning epoch and per trial-rung (the fixed part: reading the data, building the model, validating): a line
-    /// through the shortest and longest rungs measured, or all per epoch while one length was measured, or scaled from the
-    /// forward cost before any rung (a frozen backbone is estimated as a trained one); null before any measurement.
+    /// Seconds per fine-tuning epoch and per trial-rung (the fixed part: reading the data, building the model, validating): the
+    /// slowest measured of each (rungs of one combination vary with the settings, e.g. augmentation), or, before any rung of the
+    /// combination, its forward cost scaled to training (by what trained combinations measured) plus the validation pass and
+    /// the reading that other rungs measured (a frozen backbone is estimated as a trained one); null before any measurement.
     /// </summary>
     public (double PerEpoch, double PerTrial)? Rung((string, int) combo, bool frozen)
     {
         if (rungs.TryGetValue((combo.Item1, combo.Item2, frozen), out var list) && list.Count > 0)
-        {
-            // The slowest of each length: rungs of one length vary with the settings (augmentation, batch statistics).
-            var shortest = list.Where(r => r.Epochs == list.Min(x => x.Epochs)).MaxBy(r => r.Seconds);
-            var longest = list.Where(r => r.Epochs == list.Max(x => x.Epochs)).MaxBy(r => r.Seconds);
-            if (longest.Epochs > shortest.Epochs)
-            {
-                double perEpoch = (longest.Seconds - shortest.Seconds) / (longest.Epochs - shortest.Epochs);
-                if (perEpoch > 0) return (perEpoch, Math.Max(0, shortest.Seconds - perEpoch * shortest.Epochs));
-            }
-            return (longest.Seconds / longest.Epochs, 0);
-        }
-        return Forward(combo) is double f ? (f * (trainFactor * trainRows + validationRows), 0) : null;
+            return (list.Max(r => r.PerEpoch), list.Max(r => r.Fixed));
+        return Forward(combo) is double f ? (f * trainFactor * trainRows, f * validationRows + dataPerRow * (trainRows + validationRows)) : null;
     }
 
     /// <summary>Whether a fine-tuning rung of this combination was timed (else <see cref="Rung"/> is scaled from a forward pass).</summary>

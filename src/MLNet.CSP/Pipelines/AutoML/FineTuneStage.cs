@@ -157,12 +157,13 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         using var memory = new MemorySampler();
         using var token = state.Clock.TrialToken();
         CspImageClassificationTransformer? model = null;
+        var epochSeconds = new List<double>();
         try
         {
-            model = Fit(p, scheduleEpochs, stopAfter, token.Token, candidate.Id);
+            model = Fit(p, scheduleEpochs, stopAfter, token.Token, candidate.Id, m => epochSeconds.Add(m.Elapsed.TotalSeconds));
             var metrics = state.ML.MulticlassClassification.Evaluate(model.Transform(state.Data.Validation), state.Data.LabelColumnName);
-            // Per epoch of this rung, with reading the data and the validation pass included, so later estimates cover both.
-            state.Costs.RecordRung(combo, p.FreezeBackbone, watch.Elapsed.TotalSeconds, stopAfter - previousEpochs);
+            // The epochs as the trainer timed them; the rest (reading the data, the validation pass) is the rung's fixed part.
+            state.Costs.RecordRung(combo, p.FreezeBackbone, watch.Elapsed.TotalSeconds, epochSeconds);
             var trial = state.Record(new CspTrialResult
             {
                 TrialId = candidate.Id, Stage = CspSearchStage.FineTune, Rung = rung, Epochs = stopAfter, ScheduleEpochs = scheduleEpochs, Parameters = p, Status = CspTrialStatus.Completed,
@@ -190,13 +191,15 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
     /// Fits the configuration with its own seed and checkpoint directory (both derived from its settings), so a promoted trial,
     /// or the same trial in a resumed search, continues from its last finished epoch.
     /// </summary>
-    private CspImageClassificationTransformer Fit(CspImageClassificationSearchSpace p, int scheduleEpochs, int stopAfter, CancellationToken token, int trialId) =>
+    private CspImageClassificationTransformer Fit(CspImageClassificationSearchSpace p, int scheduleEpochs, int stopAfter, CancellationToken token, int trialId,
+        Action<CspEpochMetrics> epochEnded) =>
         Fit(state, state.Data.Train, p, scheduleEpochs, stopAfter, token, trialId,
-            state.TrialSeed(TrialHistory.Key(CspSearchStage.FineTune, 0, scheduleEpochs, p)), CheckpointOf(p, scheduleEpochs));
+            state.TrialSeed(TrialHistory.Key(CspSearchStage.FineTune, 0, scheduleEpochs, p)), CheckpointOf(p, scheduleEpochs), epochEnded: epochEnded);
 
     /// <summary>Fits <c>CspImageClassification</c> with a configuration's settings and the search's shared ones on <paramref name="data"/>.</summary>
     public static CspImageClassificationTransformer Fit(SearchState state, IDataView data, CspImageClassificationSearchSpace p, int scheduleEpochs, int stopAfter,
-        CancellationToken token, int trialId, int seed, string? checkpointDirectory, Func<CspEpochMetrics, int?>? shortenAfterEpoch = null)
+        CancellationToken token, int trialId, int seed, string? checkpointDirectory, Func<CspEpochMetrics, int?>? shortenAfterEpoch = null,
+        Action<CspEpochMetrics>? epochEnded = null)
     {
         var context = state.TrialContext(seed, trialId);
         var options = new CspImageClassificationTrainer.Options
@@ -207,7 +210,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             LearningRate = p.LearningRate, WeightDecay = p.WeightDecay, LabelSmoothing = p.LabelSmoothing, Augmentation = p.Augmentation,
             FreezeBackbone = p.FreezeBackbone, CacheMode = state.Options.CacheMode, TorchThreads = state.Options.TorchThreads,
             Device = state.Options.Device, CancellationToken = token,
-            CheckpointDirectory = checkpointDirectory, ShortenAfterEpoch = shortenAfterEpoch,
+            CheckpointDirectory = checkpointDirectory, ShortenAfterEpoch = shortenAfterEpoch, MetricsCallback = epochEnded,
         };
         return context.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data);
     }

@@ -23,7 +23,7 @@ public sealed class FinalFitStageTests : TempDirectoryTest
     {
         using var setup = Create(60);
         setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 1), null);
-        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochs: 1);
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochSeconds: [2]);
 
         var (trial, model) = new FinalFitStage(setup.State).Run() ?? throw new AssertFailedException("No final fit: " + string.Join(" | ", setup.Log));
         Assert.AreEqual(CspSearchStage.FinalFit, trial.Stage);
@@ -64,7 +64,7 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         var rung = Winner(CspSearchStage.FineTune, epochs: 1, metric: 0.005) with { TrialId = 3, Rung = 0, Status = CspTrialStatus.Pruned };
         setup.State.Record(rung);
         setup.State.OfferBest(Winner(CspSearchStage.Features, epochs: 0, metric: headMetric), null);
-        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochs: 1);
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochSeconds: [2]);
 
         var final = new FinalFitStage(setup.State).Run();
         var longer = setup.State.Trials.Single(t => t.Stage == CspSearchStage.FineTune && t.TrialId != 3);
@@ -95,7 +95,7 @@ public sealed class FinalFitStageTests : TempDirectoryTest
     {
         using var setup = Create(20);
         setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 30), null);
-        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 60, epochs: 30);
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 60, epochSeconds: Enumerable.Repeat(2.0, 30).ToList());
         var stage = new FinalFitStage(setup.State);
         Assert.IsNull(stage.Run());
         Assert.IsTrue(stage.TooLittleTime, "The search is told, so fine-tuning can use the time instead.");
@@ -108,7 +108,7 @@ public sealed class FinalFitStageTests : TempDirectoryTest
     {
         using var setup = Create(25, maxEpochs: null);
         setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 1), null);
-        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 0.004, epochs: 1); // hundreds of times too cheap
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 0.004, epochSeconds: [0.004]); // hundreds of times too cheap
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var (trial, model) = new FinalFitStage(setup.State).Run() ?? throw new AssertFailedException("No final fit: " + string.Join(" | ", setup.Log));
         watch.Stop();
@@ -133,7 +133,7 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         var progress = new Progress(t => { if (t.Stage == CspSearchStage.FinalFit && t.Status == CspTrialStatus.Running) cancel.CancelAfter(300); });
         using var setup = Create(60, cancel.Token, progress);
         setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 1), null);
-        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochs: 1);
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochSeconds: [2]);
         Assert.IsNull(new FinalFitStage(setup.State).Run());
         var recorded = setup.State.Trials.Single();
         Assert.AreEqual(CspTrialStatus.Cancelled, recorded.Status);

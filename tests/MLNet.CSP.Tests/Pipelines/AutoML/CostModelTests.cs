@@ -1,0 +1,67 @@
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Pipelines.AutoML;
+
+namespace MLNet.CSP.Tests.Pipelines.AutoML;
+
+/// <summary>
+/// The search's cost estimates from what trials measured, with the sizes of full Fashion-MNIST (48,000 training and 12,000
+/// validation images) and the times measured there on a 2-core machine: a 1-epoch rung of 138 s whose epoch took 55 s.
+/// </summary>
+[TestClass]
+public sealed class CostModelTests
+{
+    private static readonly (string, int) Small = ("cs3darknet_s", 32), Larger = ("cs3darknet_s", 64);
+
+    [TestMethod]
+    public void ARungsEpochsArePricedApartFromItsFixedPart()
+    {
+        var costs = new CostModel(48_000, 12_000);
+        costs.RecordRung(Small, frozen: false, seconds: 138, epochSeconds: [55]);
+
+        var (perEpoch, perTrial) = costs.Rung(Small, frozen: false) ?? throw new AssertFailedException("Measured, so estimated.");
+        Assert.AreEqual(55, perEpoch, 1e-9);
+        Assert.AreEqual(83, perTrial, 1e-9, "Reading the images and validating: paid once per trial-rung, not per epoch.");
+        // A 10-epoch trial: 633 s, which fits what a 15-minute search has left after its first trials (charging the fixed
+        // part to every epoch priced it at 1,380 s, and random search ran no full-length trial).
+        Assert.AreEqual(633, perTrial + 10 * perEpoch, 1e-9);
+    }
+
+    [TestMethod]
+    public void RungsOfOneCombinationArePricedByTheirSlowestEpochAndSlowestFixedPart()
+    {
+        var costs = new CostModel(48_000, 12_000);
+        costs.RecordRung(Small, frozen: false, seconds: 100, epochSeconds: [31, 29]); // 30 s epochs, 40 s fixed
+        costs.RecordRung(Small, frozen: false, seconds: 60, epochSeconds: [40]);      // 40 s epoch (augmented), 20 s fixed
+
+        Assert.AreEqual((40.0, 40.0), costs.Rung(Small, frozen: false));
+    }
+
+    [TestMethod]
+    public void FrozenAndTrainedBackbonesAreMeasuredApartAndARungWithoutTimedEpochsTeachesNothing()
+    {
+        var costs = new CostModel(48_000, 12_000);
+        costs.RecordRung(Small, frozen: true, seconds: 50, epochSeconds: [20]);
+        costs.RecordRung(Small, frozen: false, seconds: 10, epochSeconds: []);
+
+        Assert.IsTrue(costs.RungMeasured(Small, frozen: true));
+        Assert.IsFalse(costs.RungMeasured(Small, frozen: false), "A frozen rung says nothing about training the backbone; no epochs, no measurement.");
+        Assert.IsNull(costs.Rung(Small, frozen: false), "No forward pass timed either: nothing to estimate from.");
+    }
+
+    [TestMethod]
+    public void AnUnmeasuredCombinationIsScaledFromItsForwardPassAndPaysTheMeasuredReading()
+    {
+        var costs = new CostModel(48_000, 12_000);
+        costs.RecordForward(Small, seconds: 60, images: 60_000); // 1 ms per image
+        costs.RecordRung(Small, frozen: false, seconds: 138, epochSeconds: [55]);
+
+        // Training an image costs 55 s / 48,000 images / 1 ms = 1.146 forward passes; the fixed 83 s were a 12 s validation
+        // pass and 71 s of reading the 60,000 images. The larger input costs r times the forward pass (multiply-accumulates).
+        double r = costs.Macs(Larger) / costs.Macs(Small);
+        Assert.IsGreaterThan(3.0, r);
+        var (perEpoch, perTrial) = costs.Rung(Larger, frozen: false) ?? throw new AssertFailedException("Scaled from the forward pass.");
+        Assert.AreEqual(55 * r, perEpoch, 1e-6);
+        Assert.AreEqual(12 * r + 71, perTrial, 1e-6);
+        Assert.IsFalse(costs.RungMeasured(Larger, frozen: false));
+    }
+}
