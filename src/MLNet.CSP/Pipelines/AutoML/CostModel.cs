@@ -3,8 +3,8 @@ namespace MLNet.CSP.Pipelines.AutoML;
 /// <summary>
 /// Estimates of what trials cost, from what earlier trials measured: forward seconds per image per architecture and size
 /// (featurization), seconds per fine-tuning epoch and per trial-rung apart (the trainer times its epochs; the rest of a rung
-/// is fixed: reading the data, validating), seconds per head fit per feature value.
-/// Before an architecture was measured, its forward cost is scaled from a measured one by multiply-accumulates.
+/// is fixed: reading the data, validating), seconds per head fit per feature value. Before a combination was measured, its
+/// cost is scaled from a measured one by multiply-accumulates.
 /// </summary>
 internal sealed class CostModel(long trainRows, long validationRows)
 {
@@ -12,15 +12,16 @@ internal sealed class CostModel(long trainRows, long validationRows)
     private readonly Dictionary<(string, int, bool), List<(double PerEpoch, double Fixed)>> rungs = [];
     private readonly Dictionary<(string, int), double> macs = [];
     private readonly Dictionary<CspHeadTrainer, double> headPerValue = [];
-    private double trainFactor = 3; // fine-tuning image ~ forward + backward ~ 3 forwards; replaced by measurement
-    private double dataPerRow; // a rung's fixed seconds per image besides the validation forward pass; from measurements
+
+    /// <summary>Training seconds per image over forward seconds per image, before any trained rung was timed (forward + backward).</summary>
+    private const double TrainFactor = 3;
 
     public void RecordForward((string, int) combo, double seconds, long images) => forwardPerImage[combo] = seconds / Math.Max(1, images);
 
     /// <summary>
     /// Records a fine-tuning rung: <paramref name="seconds"/> in all, of which the trainer timed each epoch it ran
     /// (<paramref name="epochSeconds"/>); the rest is the rung's fixed part (reading and caching the images, building the model,
-    /// loading its checkpoint, the validation pass). A frozen backbone (no backward pass through it) is measured apart.
+    /// loading and writing checkpoints, the validation pass). A frozen backbone (no backward pass through it) is measured apart.
     /// </summary>
     public void RecordRung((string, int) combo, bool frozen, double seconds, IReadOnlyList<double> epochSeconds)
     {
@@ -28,10 +29,6 @@ internal sealed class CostModel(long trainRows, long validationRows)
         if (!rungs.TryGetValue((combo.Item1, combo.Item2, frozen), out var list)) rungs[(combo.Item1, combo.Item2, frozen)] = list = [];
         double fixedPart = Math.Max(0, seconds - epochSeconds.Sum());
         list.Add((epochSeconds.Average(), fixedPart));
-        if (Forward(combo) is not double f || f <= 0) return;
-        if (!frozen && trainRows > 0) trainFactor = Math.Max(1, Rung(combo, frozen)!.Value.PerEpoch / (f * trainRows));
-        // What the fixed part spends besides the validation forward pass is mostly reading the images: the same for any network.
-        dataPerRow = Math.Max(dataPerRow, (fixedPart - f * validationRows) / Math.Max(1, trainRows + validationRows));
     }
 
     public void RecordHead(CspHeadTrainer head, double seconds, long rows, long dimensions) => headPerValue[head] = seconds / Math.Max(1, rows * dimensions);
@@ -48,16 +45,35 @@ internal sealed class CostModel(long trainRows, long validationRows)
     public double? Featurize((string, int) combo) => Forward(combo) * (trainRows + validationRows);
 
     /// <summary>
-    /// Seconds per fine-tuning epoch and per trial-rung (the fixed part: reading the data, building the model, validating): the
-    /// slowest measured of each (rungs of one combination vary with the settings, e.g. augmentation), or, before any rung of the
-    /// combination, its forward cost scaled to training (by what trained combinations measured) plus the validation pass and
-    /// the reading that other rungs measured (a frozen backbone is estimated as a trained one); null before any measurement.
+    /// Seconds per fine-tuning epoch and per trial-rung (the fixed part: reading the data, building the model, validating,
+    /// writing checkpoints): the slowest measured of each (rungs of one combination vary with the settings, e.g. augmentation).
+    /// Before any rung of the combination (a frozen backbone is estimated as a trained one): the slowest trained combination's
+    /// epoch scaled by multiply-accumulates (a cached epoch is compute, no decoding; by the forward passes where they say
+    /// more) and its fixed part plus this network's validation pass; before any trained rung, the forward pass times
+    /// <see cref="TrainFactor"/>. Null before any measurement.
     /// </summary>
     public (double PerEpoch, double PerTrial)? Rung((string, int) combo, bool frozen)
     {
         if (rungs.TryGetValue((combo.Item1, combo.Item2, frozen), out var list) && list.Count > 0)
             return (list.Max(r => r.PerEpoch), list.Max(r => r.Fixed));
-        return Forward(combo) is double f ? (f * trainFactor * trainRows, f * validationRows + dataPerRow * (trainRows + validationRows)) : null;
+        double? forward = Forward(combo);
+        var trained = rungs.Where(e => !e.Key.Item3 && e.Value.Count > 0).ToList();
+        if (trained.Count > 0)
+            return (trained.Max(e => e.Value.Max(r => r.PerEpoch) * Ratio(combo, (e.Key.Item1, e.Key.Item2))),
+                trained.Max(e => e.Value.Max(r => r.Fixed)) + (forward ?? 0) * validationRows);
+        return forward is double f ? (f * TrainFactor * trainRows, f * validationRows) : null;
+    }
+
+    /// <summary>
+    /// How much more an image of <paramref name="combo"/> costs than one of <paramref name="reference"/>: by multiply-accumulates,
+    /// or by timed forward passes where both were timed and they say more (a forward pass timed while featurizing includes
+    /// decoding the image, which makes heavy networks look cheap next to light ones; MACs miss memory-bound layers).
+    /// </summary>
+    private double Ratio((string, int) combo, (string, int) reference)
+    {
+        double ratio = Macs(combo) / Math.Max(1, Macs(reference));
+        if (forwardPerImage.TryGetValue(combo, out var a) && forwardPerImage.TryGetValue(reference, out var b) && b > 0) ratio = Math.Max(ratio, a / b);
+        return ratio;
     }
 
     /// <summary>Whether a fine-tuning rung of this combination was timed (else <see cref="Rung"/> is scaled from a forward pass).</summary>

@@ -157,12 +157,20 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         using var memory = new MemorySampler();
         using var token = state.Clock.TrialToken();
         CspImageClassificationTransformer? model = null;
+        // From one epoch's end to the next (the checkpoint written between them included); the first as the trainer timed it.
         var epochSeconds = new List<double>();
+        double? lastEpochEnd = null;
+        void EpochEnded(CspEpochMetrics m)
+        {
+            double now = watch.Elapsed.TotalSeconds;
+            epochSeconds.Add(lastEpochEnd is double last ? now - last : m.Elapsed.TotalSeconds);
+            lastEpochEnd = now;
+        }
         try
         {
-            model = Fit(p, scheduleEpochs, stopAfter, token.Token, candidate.Id, m => epochSeconds.Add(m.Elapsed.TotalSeconds));
+            model = Fit(p, scheduleEpochs, stopAfter, token.Token, candidate.Id, EpochEnded);
             var metrics = state.ML.MulticlassClassification.Evaluate(model.Transform(state.Data.Validation), state.Data.LabelColumnName);
-            // The epochs as the trainer timed them; the rest (reading the data, the validation pass) is the rung's fixed part.
+            // The epochs apart; the rest (reading the data, building the model, the validation pass) is the rung's fixed part.
             state.Costs.RecordRung(combo, p.FreezeBackbone, watch.Elapsed.TotalSeconds, epochSeconds);
             var trial = state.Record(new CspTrialResult
             {

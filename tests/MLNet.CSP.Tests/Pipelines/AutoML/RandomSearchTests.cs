@@ -11,7 +11,7 @@ public sealed class RandomSearchTests : TempDirectoryTest
     public void AFullTrialThatAForwardProbeSaysIsTooLongMeasuresItsFirstEpochThenContinues()
     {
         using var setup = SearchStateSetup.Create(Folder, seconds: 25, maxEpochs: 4);
-        // A forward pass timed 15 s per epoch's worth of images (hundreds of times too slow): 4 epochs "need" 60 s of the 25.
+        // A forward pass timed at 27 ms per image (hundreds of times too slow): 4 epochs "need" about 54 s of the 25.
         setup.State.Costs.RecordForward(("cs3darknet_s", 32), seconds: 15, images: 3 * 160 + 80);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         new FineTuneStage(setup.State, []).RunRandomSearch();
@@ -27,5 +27,9 @@ public sealed class RandomSearchTests : TempDirectoryTest
         Assert.IsTrue(setup.Log.Any(m => m.StartsWith($"trial #{full.TrialId}: Resuming from", StringComparison.Ordinal) && m.EndsWith("after epoch 1.", StringComparison.Ordinal)),
             "It continued from its own checkpoint instead of starting again. Log: " + string.Join(" | ", setup.Log));
         Assert.IsLessThan(35, watch.Elapsed.TotalSeconds, "The 25 s budget is kept.");
+        Assert.IsTrue(setup.State.Costs.RungMeasured(("cs3darknet_s", 32), frozen: false), "The trials' epochs were timed.");
+        var (perEpoch, perTrial) = setup.State.Costs.Rung(("cs3darknet_s", 32), frozen: false)!.Value;
+        Assert.IsGreaterThan(0.0, perEpoch);
+        Assert.IsGreaterThan(0.0, perTrial, "Reading the images, building the model and validating are the rung's fixed part, not an epoch's.");
     }
 }
