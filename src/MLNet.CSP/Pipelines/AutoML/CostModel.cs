@@ -76,7 +76,7 @@ internal sealed class CostModel(long trainRows, long validationRows)
         return ratio;
     }
 
-    /// <summary>Whether a fine-tuning rung of this combination was timed (else <see cref="Rung"/> is scaled from a forward pass).</summary>
+    /// <summary>Whether a fine-tuning rung of this combination was timed (else <see cref="Rung"/> is scaled from another combination or a forward pass).</summary>
     public bool RungMeasured((string, int) combo, bool frozen) => rungs.TryGetValue((combo.Item1, combo.Item2, frozen), out var list) && list.Count > 0;
 
     public double? Head(CspHeadTrainer head, long rows, long dimensions) => headPerValue.TryGetValue(head, out var s) ? s * rows * dimensions : null;

@@ -85,8 +85,9 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
     }
 
     /// <summary>
-    /// A configuration whose full-length trial looks too long for the time left on a cost scaled from a forward pass only (the
-    /// probe can be off by 2x: on 48,000 images it ended a 15-minute random search in 3 s): its first epoch runs as a
+    /// A configuration whose full-length trial looks too long for the time left on a cost not measured on its own architecture
+    /// and size (scaled from a forward pass or another combination, which can be off by 2x: on 48,000 images a forward-pass
+    /// estimate ended a 15-minute random search in 3 s): its first epoch runs as a
     /// measuring rung, then the trial continues from its checkpoint if the measured cost fits. Null when the estimate is
     /// measured already or the full trial fits it.
     /// </summary>
@@ -96,7 +97,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
         if (epochs < 2 || state.History?.Find(CspSearchStage.FineTune, epochs, epochs, p) is not null) return null;
         double estimate = EstimatedSeconds(p, epochs);
         if (state.Costs.RungMeasured((p.Architecture, p.ImageSize), p.FreezeBackbone) || estimate <= state.Clock.SecondsLeft) return null;
-        state.Info(FormattableString.Invariant($"{p}: {epochs} epochs are estimated at {estimate:F0} s from a forward pass only; its first epoch measures the cost."));
+        state.Info(FormattableString.Invariant($"{p}: {epochs} epochs are estimated at {estimate:F0} s, not measured on {p.Architecture} at {p.ImageSize} px; its first epoch measures the cost."));
         var first = RunTrial(candidate, epochs, 1, rung: 0, previousEpochs: 0);
         return first is { Status: CspTrialStatus.Completed } ? RunTrial(candidate, epochs, epochs, rung: null, previousEpochs: 1) : first;
     }
