@@ -97,18 +97,18 @@ internal static class AutoMLComparison
             var p = Path.GetFileName(run).Split('-');
             return (string.Join('-', p[1..^3]), p[^3], p[^2], p[^1]);
         }
-        foreach (var (data, budget) in Directory.GetDirectories(output, "run-*").Select(d => (Parts(d).Data, Parts(d).Budget)).Distinct())
+        foreach (var plot in Directory.GetDirectories(output, "run-*").Select(d => (Dir: d, Parts: Parts(d))).GroupBy(r => (r.Parts.Data, r.Parts.Budget)))
         {
-            var runs = Directory.GetDirectories(output, "run-*").Where(d => Parts(d).Data == data && Parts(d).Budget == budget).OrderBy(d => d, StringComparer.Ordinal).ToList();
-            int seeds = runs.Select(d => Parts(d).Seed).Distinct().Count();
+            var (data, budget) = plot.Key;
+            var runs = plot.OrderBy(r => r.Dir, StringComparer.Ordinal).ToList();
+            int seeds = runs.Select(r => r.Parts.Seed).Distinct().Count();
             var model = new PlotModel { Title = $"Best validation accuracy so far, {data}, {budget} s budget ({seeds} seed{(seeds == 1 ? "" : "s")})", Background = OxyColors.White };
             model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "seconds", Minimum = 0, MajorGridlineStyle = LineStyle.Dot });
             model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "validation accuracy", MajorGridlineStyle = LineStyle.Dot });
             var colours = new Dictionary<string, OxyColor> { ["search"] = OxyColors.SteelBlue, ["stage1"] = OxyColors.DarkOrange, ["random"] = OxyColors.SeaGreen };
             var titled = new HashSet<string>();
-            foreach (var run in runs)
+            foreach (var (run, (_, _, _, method)) in runs)
             {
-                string method = Parts(run).Method;
                 string csv = Path.Combine(run, "trials.csv");
                 if (!File.Exists(csv) || !colours.TryGetValue(method, out var colour)) continue;
                 var header = File.ReadLines(csv).First().Split(',');

@@ -16,7 +16,8 @@ internal static class TrainerSpeed
         {
             var ml = new MLContext(seed: 1);
             ml.Log += (_, e) => { if (e.Kind is ChannelMessageKind.Info && !e.RawMessage.StartsWith("epoch", StringComparison.Ordinal)) Console.WriteLine($"  [{e.Source}] {e.RawMessage}"); };
-            var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ImageFolders.Load(ml, folder)).Transform(ImageFolders.Load(ml, folder));
+            var images = ImageFolders.Load(ml, folder);
+            var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(images).Transform(images);
             if (variant == "split") data = ml.Data.TrainTestSplit(data, 0.2, seed: 1).TrainSet;
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var options = new CspImageClassificationTrainer.Options
