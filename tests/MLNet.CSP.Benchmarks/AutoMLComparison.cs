@@ -15,7 +15,8 @@ namespace MLNet.CSP.Benchmarks;
 /// <c>automl-compare TRAIN_DIR TEST_DIR BUDGET_S SEED METHOD OUT_DIR</c> with METHOD one of <c>search</c> (two stages),
 /// <c>default</c> (CspImageClassification's defaults at 32 px for as many epochs as fit), <c>stage1</c> (frozen features +
 /// ML.NET heads with the whole budget) and <c>random</c> (random search, full-length trials of <c>CspDefaults.Epochs</c>). Appends a row to
-/// OUT_DIR/results.csv and writes the run's trials; <c>automl-plot OUT_DIR</c> draws best-so-far against time and prints the table.
+/// OUT_DIR/results.csv (with <see cref="MachineSpeedProbe"/> before and after the run: this machine's speed drifts) and writes
+/// the run's trials; <c>automl-plot OUT_DIR</c> draws best-so-far against time and prints the table.
 /// </summary>
 internal static class AutoMLComparison
 {
@@ -25,6 +26,7 @@ internal static class AutoMLComparison
         var ml = new MLContext(seed: seed);
         var train = ImageFolders.Load(ml, trainFolder);
         var test = ImageFolders.Load(ml, testFolder);
+        double probeBefore = MachineSpeedProbe.SecondsPerStep(); // outside the budget, like reading the folders
         var watch = Stopwatch.StartNew();
         ITransformer model;
         string detail;
@@ -50,6 +52,7 @@ internal static class AutoMLComparison
             foreach (var dir in Directory.GetDirectories(run)) Directory.Delete(dir, recursive: true); // checkpoints; trials.csv stays
         }
         double seconds = watch.Elapsed.TotalSeconds;
+        detail += FormattableString.Invariant($"; speed probe {probeBefore * 1000:F0} ms/step before, {MachineSpeedProbe.SecondsPerStep() * 1000:F0} after");
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
         string line = string.Join(",", Path.GetFileName(trainFolder.TrimEnd('/')), budget, seed, method,
             metrics.MicroAccuracy.ToString("F4", CultureInfo.InvariantCulture), seconds.ToString("F1", CultureInfo.InvariantCulture),

@@ -1,3 +1,5 @@
+using MLNet.CSP.Pipelines.Classification;
+
 namespace MLNet.CSP.Pipelines.AutoML;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace MLNet.CSP.Pipelines.AutoML;
 internal sealed class CostModel(long trainRows, long validationRows)
 {
     private readonly Dictionary<(string, int), double> forwardPerImage = [];
-    private readonly Dictionary<(string, int, bool), List<(double PerEpoch, double Fixed)>> rungs = [];
+    private readonly Dictionary<(string, int, bool), List<(double PerEpoch, double Fixed, int Epochs, CspAugmentation Augmentation)>> rungs = [];
     private readonly Dictionary<(string, int), double> macs = [];
     private readonly Dictionary<CspHeadTrainer, double> headPerValue = [];
 
@@ -21,14 +23,30 @@ internal sealed class CostModel(long trainRows, long validationRows)
     /// <summary>
     /// Records a fine-tuning rung: <paramref name="seconds"/> in all, of which the trainer timed each epoch it ran
     /// (<paramref name="epochSeconds"/>); the rest is the rung's fixed part (reading and caching the images, building the model,
-    /// loading and writing checkpoints, the validation pass). A frozen backbone (no backward pass through it) is measured apart.
+    /// loading and writing checkpoints, the validation pass). A frozen backbone (no backward pass through it) is measured apart;
+    /// the augmentation is kept so that a configuration can be priced from its own rungs (<see cref="OwnRung"/>).
     /// </summary>
-    public void RecordRung((string, int) combo, bool frozen, double seconds, IReadOnlyList<double> epochSeconds)
+    public void RecordRung((string, int) combo, bool frozen, double seconds, IReadOnlyList<double> epochSeconds,
+        CspAugmentation augmentation = CspAugmentation.None)
     {
         if (epochSeconds.Count == 0) return;
         if (!rungs.TryGetValue((combo.Item1, combo.Item2, frozen), out var list)) rungs[(combo.Item1, combo.Item2, frozen)] = list = [];
         double fixedPart = Math.Max(0, seconds - epochSeconds.Sum());
-        list.Add((epochSeconds.Average(), fixedPart));
+        list.Add((epochSeconds.Average(), fixedPart, epochSeconds.Count, augmentation));
+    }
+
+    /// <summary>
+    /// Seconds per epoch and per trial-rung of one configuration from the rungs that share what sets its cost (architecture,
+    /// size, frozen or not, augmentation): the mean epoch over all their epochs and the slowest fixed part. Where
+    /// <see cref="Rung"/> plans for the slowest configuration of a combination, this sizes a fit of a known one (the final fit:
+    /// sized from the slowest rung of its combination it ran 25-57% under its estimate). Null when no such rung was timed.
+    /// </summary>
+    public (double PerEpoch, double PerTrial)? OwnRung((string, int) combo, bool frozen, CspAugmentation augmentation)
+    {
+        if (!rungs.TryGetValue((combo.Item1, combo.Item2, frozen), out var list)) return null;
+        var own = list.Where(r => r.Augmentation == augmentation).ToList();
+        if (own.Count == 0) return null;
+        return (own.Sum(r => r.PerEpoch * r.Epochs) / own.Sum(r => r.Epochs), own.Max(r => r.Fixed));
     }
 
     public void RecordHead(CspHeadTrainer head, double seconds, long rows, long dimensions) => headPerValue[head] = seconds / Math.Max(1, rows * dimensions);

@@ -43,10 +43,10 @@ internal sealed class FinalFitStage(SearchState state)
         double estimate;
         if (best.Stage == CspSearchStage.FineTune)
         {
-            if (state.Costs.Rung(combo, p.FreezeBackbone) is not var (perEpoch, perTrial))
+            // Its own rungs when timed (other settings of its combination cost more or less), else its combination's slowest.
+            if ((state.Costs.OwnRung(combo, p.FreezeBackbone, p.Augmentation) ?? state.Costs.Rung(combo, p.FreezeBackbone)) is not var (perEpoch, perTrial))
                 return Skip($"no measured cost for {p.Architecture} at {p.ImageSize} px");
-            epochs = (int)Math.Floor((left - perTrial * scale) / Math.Max(perEpoch * scale, 1e-6));
-            if (state.Options.MaxEpochs is int cap) epochs = Math.Min(epochs, Math.Max(cap, best.Epochs));
+            epochs = (int)Math.Min(MaxEpochs(best), Math.Floor((left - perTrial * scale) / Math.Max(perEpoch * scale, 1e-6)));
             if (epochs < best.Epochs)
                 return Skip(tooLittleTime: true, why: FormattableString.Invariant($"the {left:F0} s left fit {Math.Max(epochs, 0)} epochs on all {rows} images, fewer than the {best.Epochs} the winner trained"));
             estimate = (perTrial + epochs * perEpoch) * scale;
@@ -125,30 +125,46 @@ internal sealed class FinalFitStage(SearchState state)
     }
 
     /// <summary>
-    /// Fine-tunes for <paramref name="epochs"/> epochs on all the images, keeping the deadline: from the second epoch on, the
-    /// epochs are timed (the slower of the mean so far and of the last five, 5% added), and when the rest would run past
-    /// the deadline the learning-rate schedule is shortened to end in time (sized from short rungs, a 92-epoch final fit
-    /// ran 11% over and was lost at the deadline; its later epochs were slower than its first). <paramref name="epochs"/>
-    /// becomes the epochs trained.
+    /// Fine-tunes for <paramref name="epochs"/> epochs on all the images, then fits its schedule to the time left once its own
+    /// epochs are timed (the slower of the mean so far and of the last five; from the second epoch on, the first warms up):
+    /// when the rest would run past the deadline the learning-rate schedule is shortened to end in time (sized from short
+    /// rungs, a 92-epoch final fit ran 11% over and was lost at the deadline), and while at most half of it has run, a schedule
+    /// that leaves epochs of time unused is lengthened (sized from rungs, final fits ran 25-57% under their estimate) by at
+    /// least a tenth of it (each change moves the learning rate). The margins differ (5% to shorten, 15% to lengthen) and a
+    /// shortened schedule is not lengthened again, so the plan does not flip back and forth with the epochs' noise.
+    /// <paramref name="epochs"/> becomes the epochs trained.
     /// </summary>
     private CspImageClassificationTransformer FitFineTuned(IDataView all, CspTrialResult best, ref int epochs, int seed, CancellationToken token)
     {
         var times = new List<double>();
-        int trained = 0;
-        int? Shorten(CspEpochMetrics m)
+        int trained = 0, cap = MaxEpochs(best);
+        bool shortened = false;
+        int? Reschedule(CspEpochMetrics m)
         {
             trained = m.Epoch;
-            if (m.Epoch < 2) return null; // the first epoch warms up
-            times.Add(m.Elapsed.TotalSeconds);
-            double perEpoch = 1.05 * Math.Max(times.Average(), times.TakeLast(5).Average());
-            int fit = m.Epoch + (int)Math.Floor((state.Clock.SecondsLeft - FinishSeconds) / perEpoch);
-            return fit < m.Epochs ? fit : null;
+            if (m.Epoch >= 2 || times.Count == 0) times.Add(m.Elapsed.TotalSeconds);
+            if (m.Epoch == 2) times.RemoveAt(0); // the first epoch's time stands in only until a steady one is timed
+            double perEpoch = Math.Max(times.Average(), times.TakeLast(5).Average());
+            double left = state.Clock.SecondsLeft - FinishSeconds;
+            int shorter = m.Epoch + (int)Math.Floor(left / (1.05 * perEpoch));
+            if (shorter < m.Epochs)
+            {
+                if (m.Epoch < 2) return null; // the first epoch's warm-up would shorten too much
+                shortened = true;
+                return shorter;
+            }
+            int longer = Math.Min(cap, m.Epoch + (int)Math.Floor(left / (1.15 * perEpoch)));
+            return !shortened && 2 * m.Epoch <= m.Epochs && longer >= m.Epochs + Math.Max(1, m.Epochs / 10) ? longer : null;
         }
-        var model = FineTuneStage.Fit(state, all, best.Parameters, epochs, epochs, token, best.TrialId, seed, checkpointDirectory: null, Shorten);
-        if (trained < epochs) state.Info(FormattableString.Invariant($"Final fit: its schedule was shortened from {epochs} to {trained} epochs to end by the deadline."));
+        var model = FineTuneStage.Fit(state, all, best.Parameters, epochs, epochs, token, best.TrialId, seed, checkpointDirectory: null, Reschedule);
+        if (trained != epochs)
+            state.Info(FormattableString.Invariant($"Final fit: its schedule was {(trained < epochs ? "shortened" : "lengthened")} from {epochs} to {trained} epochs to end by the deadline."));
         epochs = trained;
         return model;
     }
+
+    /// <summary>The most epochs a final fit may train: <see cref="CspImageClassificationExperimentOptions.MaxEpochs"/>, but never fewer than the winner trained.</summary>
+    private int MaxEpochs(CspTrialResult best) => state.Options.MaxEpochs is int cap ? Math.Max(cap, best.Epochs) : int.MaxValue;
 
     /// <summary>The winner's frozen featurizer (the same random weights: its seed comes from the combination) and its head, fitted on every image.</summary>
     private TransformerChain<ITransformer> FitHead(CspTrialResult best, IDataView all, int seed, CancellationToken token)

@@ -172,7 +172,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             model = Fit(p, scheduleEpochs, stopAfter, token.Token, candidate.Id, EpochEnded);
             var metrics = state.ML.MulticlassClassification.Evaluate(model.Transform(state.Data.Validation), state.Data.LabelColumnName);
             // The epochs apart; the rest (reading the data, building the model, the validation pass) is the rung's fixed part.
-            state.Costs.RecordRung(combo, p.FreezeBackbone, watch.Elapsed.TotalSeconds, epochSeconds);
+            state.Costs.RecordRung(combo, p.FreezeBackbone, watch.Elapsed.TotalSeconds, epochSeconds, p.Augmentation);
             var trial = state.Record(new CspTrialResult
             {
                 TrialId = candidate.Id, Stage = CspSearchStage.FineTune, Rung = rung, Epochs = stopAfter, ScheduleEpochs = scheduleEpochs, Parameters = p, Status = CspTrialStatus.Completed,
@@ -207,7 +207,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
 
     /// <summary>Fits <c>CspImageClassification</c> with a configuration's settings and the search's shared ones on <paramref name="data"/>.</summary>
     public static CspImageClassificationTransformer Fit(SearchState state, IDataView data, CspImageClassificationSearchSpace p, int scheduleEpochs, int stopAfter,
-        CancellationToken token, int trialId, int seed, string? checkpointDirectory, Func<CspEpochMetrics, int?>? shortenAfterEpoch = null,
+        CancellationToken token, int trialId, int seed, string? checkpointDirectory, Func<CspEpochMetrics, int?>? rescheduleAfterEpoch = null,
         Action<CspEpochMetrics>? epochEnded = null)
     {
         var context = state.TrialContext(seed, trialId);
@@ -219,7 +219,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             LearningRate = p.LearningRate, WeightDecay = p.WeightDecay, LabelSmoothing = p.LabelSmoothing, Augmentation = p.Augmentation,
             FreezeBackbone = p.FreezeBackbone, CacheMode = state.Options.CacheMode, TorchThreads = state.Options.TorchThreads,
             Device = state.Options.Device, CancellationToken = token,
-            CheckpointDirectory = checkpointDirectory, ShortenAfterEpoch = shortenAfterEpoch, MetricsCallback = epochEnded,
+            CheckpointDirectory = checkpointDirectory, RescheduleAfterEpoch = rescheduleAfterEpoch, MetricsCallback = epochEnded,
         };
         return context.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data);
     }

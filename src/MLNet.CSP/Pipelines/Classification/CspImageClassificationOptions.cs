@@ -117,10 +117,11 @@ public class CspImageClassificationOptions : CspNetworkOptions
     internal int? StopAfterEpoch { get; set; }
 
     /// <summary>
-    /// Called after each epoch; a number of epochs it returns below the current plan ends the run there, the learning-rate
-    /// schedule shortened to end with it (an AutoML final fit keeping its deadline).
+    /// Called after each epoch with the current plan in <see cref="CspEpochMetrics.Epochs"/>; a number of epochs it returns
+    /// replaces the plan and the learning-rate schedule is stretched or shortened to end with it (an AutoML final fit filling
+    /// its time and keeping its deadline). Lengthening applies only to a run that <see cref="StopAfterEpoch"/> does not end before its schedule does.
     /// </summary>
-    internal Func<CspEpochMetrics, int?>? ShortenAfterEpoch { get; set; }
+    internal Func<CspEpochMetrics, int?>? RescheduleAfterEpoch { get; set; }
 
     /// <summary>Images per forward pass when scoring with the trained model.</summary>
     public int InferenceBatchSize { get; set; } = CspDefaults.InferenceBatchSize;

@@ -48,18 +48,20 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
             }
 
             using var channel = host.Start("CspImageClassification");
-            int lastEpoch = Math.Min(options.Epochs, options.StopAfterEpoch ?? options.Epochs);
+            int scheduleEpochs = options.Epochs, lastEpoch = Math.Min(options.Epochs, options.StopAfterEpoch ?? options.Epochs);
             for (int epoch = startEpoch; epoch < lastEpoch; epoch++)
             {
                 SetFrozen(options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs), force: false);
-                var metrics = RunEpoch(epoch, batches, batchSize, totalSteps, warmupSteps);
+                var metrics = RunEpoch(epoch, scheduleEpochs, batches, batchSize, totalSteps, warmupSteps);
                 options.MetricsCallback?.Invoke(metrics);
                 channel.Info(metrics.ToString());
-                if (options.ShortenAfterEpoch?.Invoke(metrics) is int shorter && shorter < lastEpoch)
+                if (options.RescheduleAfterEpoch?.Invoke(metrics) is int planned && planned != lastEpoch
+                    && (planned < lastEpoch || lastEpoch == scheduleEpochs)) // a rung stopped before its schedule's end keeps the schedule
                 {
-                    lastEpoch = Math.Max(shorter, epoch + 1);
+                    string how = planned < lastEpoch ? "shortened" : "lengthened";
+                    lastEpoch = scheduleEpochs = Math.Max(planned, epoch + 1);
                     totalSteps = (long)lastEpoch * batches;
-                    channel.Info($"Schedule shortened to {lastEpoch} epochs.");
+                    channel.Info($"Schedule {how} to {lastEpoch} epochs.");
                 }
 
                 double watched = options.EarlyStoppingMetric == CspEarlyStoppingMetric.Accuracy
@@ -101,7 +103,7 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
         }
     }
 
-    private CspEpochMetrics RunEpoch(int epoch, int batches, int batchSize, long totalSteps, long warmupSteps)
+    private CspEpochMetrics RunEpoch(int epoch, int scheduleEpochs, int batches, int batchSize, long totalSteps, long warmupSteps)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var random = new Random(unchecked(seed * 7919 + epoch));
@@ -138,7 +140,7 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
         }
         double trainSeconds = watch.Elapsed.TotalSeconds;
         (double Loss, double Accuracy)? validationResult = validation is { Count: > 0 } ? Evaluate(validation, batchSize) : null;
-        return new CspEpochMetrics(epoch + 1, options.Epochs, lossSum / seen, correct / (double)seen,
+        return new CspEpochMetrics(epoch + 1, scheduleEpochs, lossSum / seen, correct / (double)seen,
             validationResult?.Loss, validationResult?.Accuracy, lr, seen / trainSeconds, watch.Elapsed);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Pipelines.AutoML;
+using MLNet.CSP.Pipelines.Classification;
 
 namespace MLNet.CSP.Tests.Pipelines.AutoML;
 
@@ -70,6 +71,24 @@ public sealed class CostModelTests
         Assert.AreEqual(55 * r, costs.Rung(Larger, frozen: false)!.Value.PerEpoch, 1e-6);
         costs.RecordForward(Larger, seconds: 600, images: 60_000);
         Assert.AreEqual(550, costs.Rung(Larger, frozen: false)!.Value.PerEpoch, 1e-6);
+    }
+
+    [TestMethod]
+    public void AConfigurationIsPricedFromItsOwnRungsTheirEpochsPooled()
+    {
+        var costs = new CostModel(48_000, 12_000);
+        costs.RecordRung(Small, frozen: false, seconds: 100, epochSeconds: [31, 29]);                                      // 40 s fixed
+        costs.RecordRung(Small, frozen: false, seconds: 40, epochSeconds: [24]);                                           // 16 s fixed
+        costs.RecordRung(Small, frozen: false, seconds: 60, epochSeconds: [45], augmentation: CspAugmentation.RandomShift); // 15 s fixed
+
+        Assert.AreEqual((45.0, 40.0), costs.Rung(Small, frozen: false), "Planning a bracket: the combination's slowest epoch and fixed part.");
+        var (perEpoch, perTrial) = costs.OwnRung(Small, frozen: false, CspAugmentation.None) ?? throw new AssertFailedException("Its own rungs were timed.");
+        Assert.AreEqual(84.0 / 3, perEpoch, 1e-9, "The mean over its three epochs, not the mean of the rungs' means (27.5).");
+        Assert.AreEqual(40, perTrial, 1e-9, "Its slowest fixed part.");
+        Assert.AreEqual((45.0, 15.0), costs.OwnRung(Small, frozen: false, CspAugmentation.RandomShift));
+        Assert.IsNull(costs.OwnRung(Small, frozen: false, CspAugmentation.HorizontalFlip), "No rung with this augmentation.");
+        Assert.IsNull(costs.OwnRung(Small, frozen: true, CspAugmentation.None), "Frozen is priced apart.");
+        Assert.IsNull(costs.OwnRung(Larger, frozen: false, CspAugmentation.None), "Another size is not its own.");
     }
 
     [TestMethod]

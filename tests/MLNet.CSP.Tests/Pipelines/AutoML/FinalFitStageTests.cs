@@ -127,6 +127,33 @@ public sealed class FinalFitStageTests : TempDirectoryTest
     }
 
     [TestMethod]
+    public void AFinalFitSizedFromAPessimisticCostLengthensItsScheduleOnceItsEpochsAreTimed()
+    {
+        using var setup = Create(40, maxEpochs: 6);
+        setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 1), null);
+        // 8 s per epoch (ten times or more what an epoch of 240 images at 16 px takes): 2 epochs planned, at 12 s each on 1.5x the
+        // rows, in 90% of the 40 s.
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 8, epochSeconds: [8]);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (trial, model) = new FinalFitStage(setup.State).Run() ?? throw new AssertFailedException("No final fit: " + string.Join(" | ", setup.Log));
+        watch.Stop();
+        Console.WriteLine(string.Join(Environment.NewLine, setup.Log));
+
+        Assert.IsTrue(setup.Log.Any(m => m.StartsWith("Final fit: ", StringComparison.Ordinal) && m.Contains(" for 2 epochs on all 240 images", StringComparison.Ordinal)), "Planned from the cost given.");
+        Assert.AreEqual(CspTrialStatus.Completed, trial.Status);
+        Assert.AreEqual(6, trial.Epochs, "Lengthened to MaxEpochs, which its timed epochs fit.");
+        Assert.IsTrue(setup.Log.Any(m => m == "trial #7: Schedule lengthened to 6 epochs."), "The trainer stretched its schedule.");
+        Assert.IsTrue(setup.Log.Any(m => m == "Final fit: its schedule was lengthened from 2 to 6 epochs to end by the deadline."));
+        Assert.IsTrue(setup.Log.Any(m => m.StartsWith("trial #7: epoch 1/2:", StringComparison.Ordinal)) && setup.Log.Any(m => m.StartsWith("trial #7: epoch 2/6:", StringComparison.Ordinal)),
+            "Lengthened after its first epoch (half of the plan), the epochs after it on the new plan: " + string.Join(" | ", setup.Log));
+        string last = setup.Log.Single(m => m.StartsWith("trial #7: epoch 6/6", StringComparison.Ordinal));
+        double lr = double.Parse(System.Text.RegularExpressions.Regex.Match(last, @", lr ([^,]+),").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.IsLessThan(0.1 * 0.002, lr, $"The learning rate annealed by the new end: {last}");
+        Assert.IsLessThan(40, watch.Elapsed.TotalSeconds);
+        ((IDisposable)model).Dispose();
+    }
+
+    [TestMethod]
     public void CancellingTheFinalFitRecordsItAndKeepsTheWinner()
     {
         using var cancel = new CancellationTokenSource();
