@@ -158,7 +158,7 @@ internal sealed class FinalFitStage(SearchState state)
         }
         var model = FineTuneStage.Fit(state, all, best.Parameters, epochs, epochs, token, best.TrialId, seed, checkpointDirectory: null, Reschedule);
         if (trained != epochs)
-            state.Info(FormattableString.Invariant($"Final fit: its schedule was {(trained < epochs ? "shortened" : "lengthened")} from {epochs} to {trained} epochs to end by the deadline."));
+            state.Info(FormattableString.Invariant($"Final fit: its schedule was {(trained < epochs ? "shortened" : "lengthened")} from {epochs} to {trained} epochs {(trained < epochs ? "to end by the deadline" : "to use the time left")}."));
         epochs = trained;
         return model;
     }

@@ -143,7 +143,7 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         Assert.AreEqual(CspTrialStatus.Completed, trial.Status);
         Assert.AreEqual(6, trial.Epochs, "Lengthened to MaxEpochs, which its timed epochs fit.");
         Assert.IsTrue(setup.Log.Any(m => m == "trial #7: Schedule lengthened to 6 epochs."), "The trainer stretched its schedule.");
-        Assert.IsTrue(setup.Log.Any(m => m == "Final fit: its schedule was lengthened from 2 to 6 epochs to end by the deadline."));
+        Assert.IsTrue(setup.Log.Any(m => m == "Final fit: its schedule was lengthened from 2 to 6 epochs to use the time left."));
         Assert.IsTrue(setup.Log.Any(m => m.StartsWith("trial #7: epoch 1/2:", StringComparison.Ordinal)) && setup.Log.Any(m => m.StartsWith("trial #7: epoch 2/6:", StringComparison.Ordinal)),
             "Lengthened after its first epoch (half of the plan), the epochs after it on the new plan: " + string.Join(" | ", setup.Log));
         string last = setup.Log.Single(m => m.StartsWith("trial #7: epoch 6/6", StringComparison.Ordinal));
