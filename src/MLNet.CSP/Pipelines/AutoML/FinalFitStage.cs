@@ -6,8 +6,8 @@ namespace MLNet.CSP.Pipelines.AutoML;
 
 /// <summary>
 /// The last stage of a two-stage search: the winning configuration trained again on the training and validation images
-/// together. A fine-tuned winner is trained from scratch for as many epochs as the time kept back fits (never fewer than it
-/// won with). A head on frozen features won against fine-tuning rungs shorter than a final fit would train, so first the
+/// together. A fine-tuned winner is trained from scratch for as many epochs as the time kept back fits (never fewer steps
+/// than it won with: on 25% more images, 4 epochs take the steps of 5). A head on frozen features won against fine-tuning rungs shorter than a final fit would train, so first the
 /// best fine-tuning configuration gets one longer trial on the training images (validated like any trial); when that wins,
 /// it is the winner (trained again on every image if time is left, which is rare), else the head is fitted again on the
 /// features of every image. When a final fit cannot run, fails or is cancelled, the search returns the winning trial's own model.
@@ -47,8 +47,10 @@ internal sealed class FinalFitStage(SearchState state)
             if ((state.Costs.OwnRung(combo, p.FreezeBackbone, p.Augmentation) ?? state.Costs.Rung(combo, p.FreezeBackbone)) is not var (perEpoch, perTrial))
                 return Skip($"no measured cost for {p.Architecture} at {p.ImageSize} px");
             epochs = (int)Math.Min(MaxEpochs(best), Math.Floor((left - perTrial * scale) / Math.Max(perEpoch * scale, 1e-6)));
-            if (epochs < best.Epochs)
-                return Skip(tooLittleTime: true, why: FormattableString.Invariant($"the {left:F0} s left fit {Math.Max(epochs, 0)} epochs on all {rows} images, fewer than the {best.Epochs} the winner trained"));
+            // As many training steps as the winner's at the least: its epochs on the training images, fewer on all the images.
+            int least = Math.Max(1, (int)Math.Ceiling(best.Epochs / scale - 1e-9));
+            if (epochs < least)
+                return Skip(tooLittleTime: true, why: FormattableString.Invariant($"the {left:F0} s left fit {Math.Max(epochs, 0)} epochs on all {rows} images, fewer than the {least} that take as many steps as the winner's {best.Epochs} epochs on {data.TrainRows}"));
             estimate = (perTrial + epochs * perEpoch) * scale;
         }
         else
@@ -125,36 +127,18 @@ internal sealed class FinalFitStage(SearchState state)
     }
 
     /// <summary>
-    /// Fine-tunes for <paramref name="epochs"/> epochs on all the images, then fits its schedule to the time left once its own
-    /// epochs are timed (the slower of the mean so far and of the last five; from the second epoch on, the first warms up):
-    /// when the rest would run past the deadline the learning-rate schedule is shortened to end in time (sized from short
-    /// rungs, a 92-epoch final fit ran 11% over and was lost at the deadline), and while at most half of it has run, a schedule
-    /// that leaves epochs of time unused is lengthened (sized from rungs, final fits ran 25-57% under their estimate) by at
-    /// least a tenth of it (each change moves the learning rate). The margins differ (5% to shorten, 15% to lengthen) and a
-    /// shortened schedule is not lengthened again, so the plan does not flip back and forth with the epochs' noise.
-    /// <paramref name="epochs"/> becomes the epochs trained.
+    /// Fine-tunes for <paramref name="epochs"/> epochs on all the images; after each epoch <see cref="FinalFitSchedule"/> may
+    /// shorten the learning-rate schedule to end by the deadline or lengthen it to use the time left. <paramref name="epochs"/>
+    /// becomes the epochs trained.
     /// </summary>
     private CspImageClassificationTransformer FitFineTuned(IDataView all, CspTrialResult best, ref int epochs, int seed, CancellationToken token)
     {
-        var times = new List<double>();
-        int trained = 0, cap = MaxEpochs(best);
-        bool shortened = false;
+        var schedule = new FinalFitSchedule(() => state.Clock.SecondsLeft - FinishSeconds, MaxEpochs(best));
+        int trained = 0;
         int? Reschedule(CspEpochMetrics m)
         {
             trained = m.Epoch;
-            if (m.Epoch >= 2 || times.Count == 0) times.Add(m.Elapsed.TotalSeconds);
-            if (m.Epoch == 2) times.RemoveAt(0); // the first epoch's time stands in only until a steady one is timed
-            double perEpoch = Math.Max(times.Average(), times.TakeLast(5).Average());
-            double left = state.Clock.SecondsLeft - FinishSeconds;
-            int shorter = m.Epoch + (int)Math.Floor(left / (1.05 * perEpoch));
-            if (shorter < m.Epochs)
-            {
-                if (m.Epoch < 2) return null; // the first epoch's warm-up would shorten too much
-                shortened = true;
-                return shorter;
-            }
-            int longer = Math.Min(cap, m.Epoch + (int)Math.Floor(left / (1.15 * perEpoch)));
-            return !shortened && 2 * m.Epoch <= m.Epochs && longer >= m.Epochs + Math.Max(1, m.Epochs / 10) ? longer : null;
+            return schedule.AfterEpoch(m.Epoch, m.Epochs, m.Elapsed.TotalSeconds);
         }
         var model = FineTuneStage.Fit(state, all, best.Parameters, epochs, epochs, token, best.TrialId, seed, checkpointDirectory: null, Reschedule);
         if (trained != epochs)

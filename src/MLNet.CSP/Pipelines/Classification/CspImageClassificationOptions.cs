@@ -111,7 +111,8 @@ public class CspImageClassificationOptions : CspNetworkOptions
     public string? CheckpointDirectory { get; set; }
 
     /// <summary>
-    /// Ends this fit after the given epoch of an <see cref="Epochs"/>-long run (schedule unchanged), with that epoch in
+    /// Ends this fit after the given epoch of an <see cref="Epochs"/>-long run (schedule unchanged, and not lengthened by
+    /// <see cref="RescheduleAfterEpoch"/> when it ends before the schedule does), with that epoch in
     /// <see cref="CheckpointDirectory"/>: a later fit with a larger value resumes there. Used by the AutoML search's rungs.
     /// </summary>
     internal int? StopAfterEpoch { get; set; }

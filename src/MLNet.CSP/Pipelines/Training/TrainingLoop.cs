@@ -49,19 +49,19 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
 
             using var channel = host.Start("CspImageClassification");
             int scheduleEpochs = options.Epochs, lastEpoch = Math.Min(options.Epochs, options.StopAfterEpoch ?? options.Epochs);
+            bool mayLengthen = lastEpoch == options.Epochs; // a rung stopped before its schedule's end keeps the schedule
             for (int epoch = startEpoch; epoch < lastEpoch; epoch++)
             {
                 SetFrozen(options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs), force: false);
                 var metrics = RunEpoch(epoch, scheduleEpochs, batches, batchSize, totalSteps, warmupSteps);
                 options.MetricsCallback?.Invoke(metrics);
                 channel.Info(metrics.ToString());
-                if (options.RescheduleAfterEpoch?.Invoke(metrics) is int planned && planned != lastEpoch
-                    && (planned < lastEpoch || lastEpoch == scheduleEpochs)) // a rung stopped before its schedule's end keeps the schedule
+                if (options.RescheduleAfterEpoch?.Invoke(metrics) is int planned && Math.Max(planned, epoch + 1) is var next
+                    && next != lastEpoch && (next < lastEpoch || mayLengthen))
                 {
-                    string how = planned < lastEpoch ? "shortened" : "lengthened";
-                    lastEpoch = scheduleEpochs = Math.Max(planned, epoch + 1);
+                    channel.Info($"Schedule {(next < lastEpoch ? "shortened" : "lengthened")} to {next} epochs.");
+                    lastEpoch = scheduleEpochs = next;
                     totalSteps = (long)lastEpoch * batches;
-                    channel.Info($"Schedule {how} to {lastEpoch} epochs.");
                 }
 
                 double watched = options.EarlyStoppingMetric == CspEarlyStoppingMetric.Accuracy

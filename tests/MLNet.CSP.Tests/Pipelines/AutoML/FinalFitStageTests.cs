@@ -100,7 +100,23 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         Assert.IsNull(stage.Run());
         Assert.IsTrue(stage.TooLittleTime, "The search is told, so fine-tuning can use the time instead.");
         Assert.IsEmpty(setup.State.Trials, "Nothing was started.");
-        Assert.IsTrue(setup.Log.Any(m => m.StartsWith("Final fit skipped: ", StringComparison.Ordinal) && m.Contains("fewer than the 30 the winner trained", StringComparison.Ordinal)));
+        Assert.IsTrue(setup.Log.Any(m => m.StartsWith("Final fit skipped: ", StringComparison.Ordinal) && m.Contains("fewer than the 20 that take as many steps as the winner's 30 epochs on 160", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void AWinnerIsTrainedAgainForFewerEpochsWhenOnAllTheImagesTheyTakeAsManySteps()
+    {
+        using var setup = Create(30);
+        setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 3), null);
+        // 8 s per epoch on 160 images, 12 s on 240: 2 epochs fit 90% of the 30 s, and 2 x 240 images are more steps than 3 x 160.
+        setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 8, epochSeconds: [8]);
+        var (trial, model) = new FinalFitStage(setup.State).Run() ?? throw new AssertFailedException("No final fit: " + string.Join(" | ", setup.Log));
+
+        Assert.IsTrue(setup.Log.Any(m => m.StartsWith("Final fit: ", StringComparison.Ordinal) && m.Contains(" for 2 epochs on all 240 images", StringComparison.Ordinal)),
+            "Planned for 2 epochs, one fewer than the winner's: " + string.Join(" | ", setup.Log));
+        Assert.AreEqual(CspTrialStatus.Completed, trial.Status);
+        Assert.IsGreaterThanOrEqualTo(2, trial.Epochs);
+        ((IDisposable)model).Dispose();
     }
 
     [TestMethod]
@@ -144,11 +160,13 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         Assert.AreEqual(6, trial.Epochs, "Lengthened to MaxEpochs, which its timed epochs fit.");
         Assert.IsTrue(setup.Log.Any(m => m == "trial #7: Schedule lengthened to 6 epochs."), "The trainer stretched its schedule.");
         Assert.IsTrue(setup.Log.Any(m => m == "Final fit: its schedule was lengthened from 2 to 6 epochs to use the time left."));
-        Assert.IsTrue(setup.Log.Any(m => m.StartsWith("trial #7: epoch 1/2:", StringComparison.Ordinal)) && setup.Log.Any(m => m.StartsWith("trial #7: epoch 2/6:", StringComparison.Ordinal)),
-            "Lengthened after its first epoch (half of the plan), the epochs after it on the new plan: " + string.Join(" | ", setup.Log));
+        Assert.IsTrue(setup.Log.Any(m => m.StartsWith("trial #7: epoch 1/2:", StringComparison.Ordinal)) && !setup.Log.Any(m => m.StartsWith("trial #7: epoch 2/2:", StringComparison.Ordinal)),
+            "Lengthened after its first epoch (half of the plan): " + string.Join(" | ", setup.Log));
+        double Lr(string line) => double.Parse(System.Text.RegularExpressions.Regex.Match(line, @", lr ([^,]+),").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        string second = setup.Log.Single(m => m.StartsWith("trial #7: epoch 2/", StringComparison.Ordinal));
+        Assert.IsGreaterThan(0.5 * 0.002, Lr(second), $"The schedule was stretched, not only the epochs added at a learning rate annealed to 0 (2 of 2 epochs ends near 0): {second}");
         string last = setup.Log.Single(m => m.StartsWith("trial #7: epoch 6/6", StringComparison.Ordinal));
-        double lr = double.Parse(System.Text.RegularExpressions.Regex.Match(last, @", lr ([^,]+),").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.IsLessThan(0.1 * 0.002, lr, $"The learning rate annealed by the new end: {last}");
+        Assert.IsLessThan(0.1 * 0.002, Lr(last), $"The learning rate annealed by the new end: {last}");
         Assert.IsLessThan(40, watch.Elapsed.TotalSeconds);
         ((IDisposable)model).Dispose();
     }
