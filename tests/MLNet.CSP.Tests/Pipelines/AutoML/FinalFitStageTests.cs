@@ -175,7 +175,7 @@ public sealed class FinalFitStageTests : TempDirectoryTest
     public void CancellingTheFinalFitRecordsItAndKeepsTheWinner()
     {
         using var cancel = new CancellationTokenSource();
-        var progress = new Progress(t => { if (t.Stage == CspSearchStage.FinalFit && t.Status == CspTrialStatus.Running) cancel.CancelAfter(300); });
+        var progress = new TrialProgress(t => { if (t.Stage == CspSearchStage.FinalFit && t.Status == CspTrialStatus.Running) cancel.CancelAfter(300); });
         using var setup = Create(60, cancel.Token, progress);
         setup.State.OfferBest(Winner(CspSearchStage.FineTune, epochs: 1), null);
         setup.State.Costs.RecordRung(("cs3darknet_s", 16), false, seconds: 2, epochSeconds: [2]);
@@ -184,10 +184,5 @@ public sealed class FinalFitStageTests : TempDirectoryTest
         Assert.AreEqual(CspTrialStatus.Cancelled, recorded.Status);
         StringAssert.Contains(recorded.Error, "the winning trial's own model is returned");
         Assert.AreEqual(CspSearchStage.FineTune, setup.State.Best.Trial!.Stage, "The winner stays the best trial.");
-    }
-
-    private sealed class Progress(Action<CspTrialResult> report) : IProgress<CspTrialResult>
-    {
-        public void Report(CspTrialResult value) => report(value);
     }
 }

@@ -24,3 +24,9 @@ internal sealed record SearchStateSetup(MLContext Ml, SearchState State, IDataVi
         return new SearchStateSetup(ml, state, validation, log);
     }
 }
+
+/// <summary>Calls an action on every trial the search reports (started, finished), synchronously.</summary>
+internal sealed class TrialProgress(Action<CspTrialResult> report) : IProgress<CspTrialResult>
+{
+    public void Report(CspTrialResult value) => report(value);
+}

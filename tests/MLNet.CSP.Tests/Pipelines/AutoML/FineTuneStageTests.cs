@@ -3,9 +3,10 @@ using MLNet.CSP.Pipelines.AutoML;
 
 namespace MLNet.CSP.Tests.Pipelines.AutoML;
 
-/// <summary>Random search on its own: full-length trials, and what it does when its only cost estimate is a forward pass.</summary>
+/// <summary>The fine-tuning stage on its own, on the tiny set with given costs: random search (full-length trials, and what it does
+/// when its only cost estimate is a forward pass) and successive halving.</summary>
 [TestClass]
-public sealed class RandomSearchTests : TempDirectoryTest
+public sealed class FineTuneStageTests : TempDirectoryTest
 {
     [TestMethod]
     public void AFullTrialThatAForwardProbeSaysIsTooLongMeasuresItsFirstEpochThenContinues()
@@ -31,5 +32,23 @@ public sealed class RandomSearchTests : TempDirectoryTest
         var (perEpoch, perTrial) = setup.State.Costs.Rung(("cs3darknet_s", 32), frozen: false)!.Value;
         Assert.IsGreaterThan(0.0, perEpoch);
         Assert.IsGreaterThan(0.0, perTrial, "Reading the images, building the model and validating are the rung's fixed part, not an epoch's.");
+    }
+
+    [TestMethod]
+    public void WithAFinalFitToFollowAFirstBracketOfOneConfigurationRunsAShortRungOnly()
+    {
+        using var cancel = new CancellationTokenSource();
+        var progress = new TrialProgress(t => { if (t is { Stage: CspSearchStage.FineTune, Status: CspTrialStatus.Completed }) cancel.Cancel(); });
+        using var setup = SearchStateSetup.Create(Folder, seconds: 60, cancel.Token, progress, maxEpochs: null);
+        // 8 s per epoch (far more than the tiny set takes): three configurations cannot get 2 epochs each in 60 s, one gets 7.
+        setup.State.Costs.RecordRung(("cs3darknet_s", 32), false, seconds: 8, epochSeconds: [8]);
+
+        new FineTuneStage(setup.State, []).RunSuccessiveHalving(finalFitFollows: true);
+        var first = setup.State.Trials.First(t => t.Stage == CspSearchStage.FineTune);
+        Assert.AreEqual(CspTrialStatus.Completed, first.Status, first.Error);
+        Assert.AreEqual(2, first.Epochs, "A 2-epoch rung measures the configuration; the final fit trains it longer on all the images.");
+        Assert.AreEqual(2, first.ScheduleEpochs);
+        Assert.IsTrue(setup.Log.Any(m => m.Contains("hold a single configuration; it runs 2 of the ", StringComparison.Ordinal) && m.EndsWith(" epochs that fit, the rest goes to the final fit.", StringComparison.Ordinal)),
+            "Log: " + string.Join(" | ", setup.Log));
     }
 }
