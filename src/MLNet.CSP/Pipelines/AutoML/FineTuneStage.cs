@@ -93,18 +93,18 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
     }
 
     /// <summary>
-    /// A configuration whose full-length trial looks too long for the time left on a cost not measured on its own architecture
-    /// and size (scaled from a forward pass or another combination, which can be off by 2x: on 48,000 images a forward-pass
-    /// estimate ended a 15-minute random search in 3 s): its first epoch runs as a
-    /// measuring rung, then the trial continues from its checkpoint if the measured cost fits. Null when the estimate is
-    /// measured already or the full trial fits it.
+    /// A configuration whose cost is not measured on its own architecture and size yet (scaled from a forward pass or another
+    /// combination, which can be off by 2x either way: on 48,000 images a forward-pass estimate ended a 15-minute random
+    /// search in 3 s, and another let a 10-epoch trial start that the deadline stopped, leaving no model): its first epoch
+    /// runs as a measuring rung, then the trial continues from its checkpoint if the measured cost fits, so a wrong estimate
+    /// costs at most that trial's rest. Null when the cost is measured already.
     /// </summary>
     private CspTrialResult? MeasuredFirst(Candidate candidate, int epochs)
     {
         var p = candidate.Parameters;
         if (epochs < 2 || state.History?.Find(CspSearchStage.FineTune, epochs, epochs, p) is not null) return null;
         double estimate = EstimatedSeconds(p, epochs);
-        if (state.Costs.RungMeasured((p.Architecture, p.ImageSize), p.FreezeBackbone) || estimate <= state.Clock.SecondsLeft) return null;
+        if (state.Costs.RungMeasured((p.Architecture, p.ImageSize), p.FreezeBackbone)) return null;
         state.Info(FormattableString.Invariant($"{p}: {epochs} epochs are estimated at {estimate:F0} s, not measured on {p.Architecture} at {p.ImageSize} px; its first epoch measures the cost."));
         var first = RunTrial(candidate, epochs, 1, rung: 0, previousEpochs: 0);
         return first is { Status: CspTrialStatus.Completed } ? RunTrial(candidate, epochs, epochs, rung: null, previousEpochs: 1) : first;

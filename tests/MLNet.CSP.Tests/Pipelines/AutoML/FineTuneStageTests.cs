@@ -17,10 +17,7 @@ public sealed class FineTuneStageTests : TempDirectoryTest
         var watch = System.Diagnostics.Stopwatch.StartNew();
         new FineTuneStage(setup.State, []).RunRandomSearch();
         watch.Stop();
-        foreach (var t in setup.State.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
-
-        string initial = setup.State.Space.Initial.ToString();
-        var first = setup.State.Trials.Where(t => t.Parameters.ToString() == initial).ToList();
+        var first = TrialsOfTheInitialConfiguration(setup);
         Assert.IsTrue(first.Any(t => t is { Status: CspTrialStatus.Completed, Epochs: 1, Rung: 0, ScheduleEpochs: 4 }), "One epoch of the 4-epoch schedule measured the cost.");
         var full = first.SingleOrDefault(t => t is { Status: CspTrialStatus.Completed, Epochs: 4, Rung: null });
         Assert.IsNotNull(full, "The trial then ran to its full length.");
@@ -32,6 +29,20 @@ public sealed class FineTuneStageTests : TempDirectoryTest
         var (perEpoch, perTrial) = setup.State.Costs.Rung(("cs3darknet_s", 32), frozen: false)!.Value;
         Assert.IsGreaterThan(0.0, perEpoch);
         Assert.IsGreaterThan(0.0, perTrial, "Reading the images, building the model and validating are the rung's fixed part, not an epoch's.");
+    }
+
+    [TestMethod]
+    public void AFullTrialThatLooksShortOnACostNotMeasuredOnItsOwnCombinationStillMeasuresItsFirstEpoch()
+    {
+        using var setup = SearchStateSetup.Create(Folder, seconds: 25, maxEpochs: 4);
+        // A forward pass timed at 0.1 ms per image: 4 epochs "need" a fraction of a second. On full Fashion-MNIST such an
+        // underestimate started a 10-epoch trial that the deadline stopped, and the search ended with no model at all.
+        setup.State.Costs.RecordForward(("cs3darknet_s", 32), seconds: 0.056, images: 3 * 160 + 80);
+        new FineTuneStage(setup.State, []).RunRandomSearch();
+        var first = TrialsOfTheInitialConfiguration(setup);
+        Assert.IsTrue(first.Any(t => t is { Status: CspTrialStatus.Completed, Epochs: 1, Rung: 0, ScheduleEpochs: 4 }),
+            "Its first epoch ran as a measuring rung, a model to fall back on if the rest does not finish.");
+        Assert.IsTrue(first.Any(t => t is { Status: CspTrialStatus.Completed, Epochs: 4, Rung: null }), "Measured to fit, it then ran to its full length.");
     }
 
     [TestMethod]
@@ -50,5 +61,13 @@ public sealed class FineTuneStageTests : TempDirectoryTest
         Assert.AreEqual(2, first.ScheduleEpochs);
         Assert.IsTrue(setup.Log.Any(m => m.Contains("hold a single configuration; it runs 2 of the ", StringComparison.Ordinal) && m.EndsWith(" epochs that fit, the rest goes to the final fit.", StringComparison.Ordinal)),
             "Log: " + string.Join(" | ", setup.Log));
+    }
+
+    /// <summary>Prints every trial (the test's log) and returns those of the search space's initial configuration, drawn first.</summary>
+    private static List<CspTrialResult> TrialsOfTheInitialConfiguration(SearchStateSetup setup)
+    {
+        foreach (var t in setup.State.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
+        string initial = setup.State.Space.Initial.ToString();
+        return setup.State.Trials.Where(t => t.Parameters.ToString() == initial).ToList();
     }
 }
