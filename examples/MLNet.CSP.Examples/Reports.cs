@@ -1,3 +1,4 @@
+using MLNet.CSP.Pipelines.Training;
 using MLNet.CSP.Pipelines.Classification;
 using Microsoft.ML.Data;
 using Microsoft.ML;

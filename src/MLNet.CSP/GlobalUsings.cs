@@ -16,3 +16,4 @@ global using MLNet.CSP.Imaging;
 global using MLNet.CSP.Pipelines.Data;
 global using MLNet.CSP.Pipelines.Internal;
 global using MLNet.CSP.Weights;
+global using MLNet.CSP.Pipelines.Training;

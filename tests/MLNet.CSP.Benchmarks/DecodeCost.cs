@@ -1,3 +1,4 @@
+using MLNet.CSP.Pipelines.Training;
 using Microsoft.ML;
 using System.Diagnostics;
 using MLNet.CSP.Imaging;
@@ -45,7 +46,7 @@ internal static class DecodeCost
 /// <summary><c>pass-rate DIR MODE</c>: images/s of one streamed or cached training pass alone (decode, augment, batch; no network).</summary>
 internal static class PassRate
 {
-    public static void Run(string folder, MLNet.CSP.Pipelines.Classification.CspCacheMode mode, int images = 1920)
+    public static void Run(string folder, MLNet.CSP.Pipelines.Training.CspCacheMode mode, int images = 1920)
     {
         torch.set_num_threads(2);
         var ml = new Microsoft.ML.MLContext(seed: 1);
@@ -54,12 +55,13 @@ internal static class PassRate
         var data = ml.Data.LoadFromEnumerable(rows);
         var prepared = ml.Transforms.LoadImages("Image", null, "ImagePath").Append(ml.Transforms.Conversion.MapValueToKey("Label")).Fit(data).Transform(data);
         var preprocessing = new ImagePreprocessing(224, 224, Interpolation.Bilinear, [0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]);
-        using MLNet.CSP.Pipelines.Classification.ImageTrainingSet set = mode == MLNet.CSP.Pipelines.Classification.CspCacheMode.Always
-            ? MLNet.CSP.Pipelines.Classification.TrainingImages.Read(prepared, "Image", MLNet.CSP.Pipelines.Data.ImageColumnKind.Image, "Label", 10, preprocessing, default)
-            : MLNet.CSP.Pipelines.Classification.StreamedTrainingImages.Read(prepared, "Image", MLNet.CSP.Pipelines.Data.ImageColumnKind.Image, "Label", 10, preprocessing, 0, false, null, default);
+        var layout = new MLNet.CSP.Pipelines.Classification.ClassificationLayout("Label", 10, preprocessing, MLNet.CSP.Pipelines.Training.CspAugmentation.HorizontalFlip, 0.25);
+        using MLNet.CSP.Pipelines.Training.ImageTrainingSet<long, torch.Tensor> set = mode == MLNet.CSP.Pipelines.Training.CspCacheMode.Always
+            ? MLNet.CSP.Pipelines.Training.CachedTrainingImages<long, torch.Tensor>.Read(prepared, "Image", MLNet.CSP.Pipelines.Data.ImageColumnKind.Image, layout, default)
+            : MLNet.CSP.Pipelines.Training.StreamedTrainingImages<long, torch.Tensor>.Read(prepared, "Image", MLNet.CSP.Pipelines.Data.ImageColumnKind.Image, layout, 0, false, null, default);
         var watch = Stopwatch.StartNew();
         int n = 0;
-        foreach (var (x, y) in set.TrainingBatches(32, MLNet.CSP.Pipelines.Classification.CspAugmentation.HorizontalFlip, 0.25, new Random(1)))
+        foreach (var (x, y) in set.TrainingBatches(32, new Random(1)))
         {
             n += (int)x.shape[0];
             x.Dispose();

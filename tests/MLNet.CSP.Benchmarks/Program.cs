@@ -1,3 +1,4 @@
+using MLNet.CSP.Pipelines.Training;
 using BenchmarkDotNet.Running;
 using MLNet.CSP.Benchmarks;
 
@@ -30,8 +31,8 @@ if (args.Length > 0 && args[0] == "csp-vs-plain")
 }
 if (args.Length > 1 && args[0] == "short-budget")
 {
-    ShortBudgetAccuracy.Run(args[1], args.Length > 2 ? args.Skip(2).Select(Enum.Parse<MLNet.CSP.Pipelines.Classification.CspAugmentation>).ToList()
-        : [MLNet.CSP.Pipelines.Classification.CspAugmentation.RandomShift]);
+    ShortBudgetAccuracy.Run(args[1], args.Length > 2 ? args.Skip(2).Select(Enum.Parse<MLNet.CSP.Pipelines.Training.CspAugmentation>).ToList()
+        : [MLNet.CSP.Pipelines.Training.CspAugmentation.RandomShift]);
     return;
 }
 if (args.Length > 2 && args[0] == "streaming-make")
@@ -41,7 +42,7 @@ if (args.Length > 2 && args[0] == "streaming-make")
 }
 if (args.Length > 2 && args[0] == "pass-rate")
 {
-    PassRate.Run(args[1], Enum.Parse<MLNet.CSP.Pipelines.Classification.CspCacheMode>(args[2]));
+    PassRate.Run(args[1], Enum.Parse<MLNet.CSP.Pipelines.Training.CspCacheMode>(args[2]));
     return;
 }
 if (args.Length > 1 && args[0] == "decode-cost")
@@ -51,7 +52,7 @@ if (args.Length > 1 && args[0] == "decode-cost")
 }
 if (args.Length > 2 && args[0] == "streaming-train")
 {
-    StreamingTraining.Train(args[1], Enum.Parse<MLNet.CSP.Pipelines.Classification.CspCacheMode>(args[2]), args.Length > 3 ? int.Parse(args[3]) : 60);
+    StreamingTraining.Train(args[1], Enum.Parse<MLNet.CSP.Pipelines.Training.CspCacheMode>(args[2]), args.Length > 3 ? int.Parse(args[3]) : 60);
     return;
 }
 if (args.Length > 6 && args[0] == "automl-compare")
@@ -67,6 +68,21 @@ if (args.Length > 1 && args[0] == "automl-plot")
 if (args.Length > 2 && args[0] == "trainer-speed")
 {
     TrainerSpeed.Run(args[1], int.Parse(args[2]), args.Skip(3).ToArray());
+    return;
+}
+if (args.Length > 2 && args[0] == "detector-make")
+{
+    DetectorEpochs.Make(int.Parse(args[1]), args[2]);
+    return;
+}
+if (args.Length > 3 && args[0] == "detector-epochs")
+{
+    DetectorEpochs.Epochs(args[1], int.Parse(args[2]), int.Parse(args[3]));
+    return;
+}
+if (args.Length > 3 && args[0] == "detector-memory")
+{
+    DetectorMemory.Run(args[1], Enum.Parse<CspCacheMode>(args[2]), int.Parse(args[3]));
     return;
 }
 if (args.Length > 0 && args[0] == "paper")

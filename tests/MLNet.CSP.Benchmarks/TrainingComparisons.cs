@@ -1,3 +1,4 @@
+using MLNet.CSP.Pipelines.Training;
 using System.Diagnostics;
 using MLNet.CSP.Models.CspNets;
 using MLNet.CSP.Models;

@@ -1,3 +1,4 @@
+using MLNet.CSP.Pipelines.Training;
 using System.ComponentModel;
 using Microsoft.ML.Data;
 using Microsoft.ML;

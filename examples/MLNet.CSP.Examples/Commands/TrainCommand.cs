@@ -1,3 +1,4 @@
+using MLNet.CSP.Pipelines.Training;
 using System.ComponentModel;
 using System.Diagnostics;
 using MLNet.CSP.Pipelines.Classification;

@@ -1,32 +1,82 @@
 namespace MLNet.CSP.Backend;
 
 /// <summary>
-/// libtorch's intra-op thread count for the duration of a scope. The setting is process-wide, so each component sets its own
-/// count only while it computes (a fit, a batch) and restores the previous one afterwards, instead of changing it for good.
+/// libtorch's intra-op thread count while a component computes. The setting is process-wide, so components take turns by
+/// count: any number of scopes asking for the same count run together, a scope asking for another count waits until they are
+/// done, and when the last scope ends the process's count is what it was before the first began. So components scoring on
+/// different threads with different counts each compute with their own count (the numbers they give alone), and the count is
+/// set once for a burst of same-count work instead of flipped around every batch. A scope opened inside another on the same
+/// thread (a component called while another computes) runs with the outer count instead of waiting for itself.
 /// </summary>
 internal static class TorchThreads
 {
+    private static readonly object Gate = new();
+    private static int holders;
+    private static int current;
+    private static int restoreTo;
+
+    [ThreadStatic]
+    private static int heldHere;
+
+    /// <summary>Scopes open now in the process (for tests).</summary>
+    internal static int OpenScopes
+    {
+        get
+        {
+            lock (Gate) return holders;
+        }
+    }
+
     /// <summary>Uses <paramref name="threads"/> until the returned scope is disposed; null leaves the count alone.</summary>
     public static IDisposable Use(int? threads)
     {
         if (threads is not int wanted) return Scope.None;
         ArgumentOutOfRangeException.ThrowIfLessThan(wanted, 1, nameof(threads));
-        int previous = torch.get_num_threads();
-        if (previous == wanted) return Scope.None;
-        torch.set_num_threads(wanted);
-        return new Scope(previous);
+        lock (Gate)
+        {
+            if (heldHere == 0)
+                while (holders > 0 && current != wanted) Monitor.Wait(Gate);
+            if (holders == 0)
+            {
+                restoreTo = torch.get_num_threads();
+                current = wanted;
+            }
+            holders++;
+            heldHere++;
+            // On this thread too: libtorch keeps a count per thread that first used it while another count was set.
+            if (torch.get_num_threads() != current) torch.set_num_threads(current);
+            return new Scope();
+        }
     }
 
-    private sealed class Scope(int previous) : IDisposable
+    private static void Release()
     {
-        public static readonly IDisposable None = new Scope(0);
+        lock (Gate)
+        {
+            holders--;
+            heldHere--;
+            if (holders > 0) return;
+            if (torch.get_num_threads() != restoreTo) torch.set_num_threads(restoreTo);
+            Monitor.PulseAll(Gate);
+        }
+    }
 
-        private int restore = previous;
+    private sealed class Scope : IDisposable
+    {
+        public static readonly IDisposable None = new NoScope();
+
+        private int open = 1;
 
         public void Dispose()
         {
-            int count = Interlocked.Exchange(ref restore, 0);
-            if (count > 0) torch.set_num_threads(count);
+            if (Interlocked.Exchange(ref open, 0) == 1) Release();
+        }
+    }
+
+    private sealed class NoScope : IDisposable
+    {
+        public void Dispose()
+        {
         }
     }
 }

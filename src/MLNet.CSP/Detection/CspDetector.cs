@@ -104,7 +104,7 @@ public sealed class CspDetector : nn.Module<Tensor, IReadOnlyList<Tensor>>
     public OnnxExportInfo ExportOnnx(string path, OnnxExportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return OnnxFiles.Write(path, stream => ExportOnnx(stream, options));
+        return AtomicFile.Write(path, stream => ExportOnnx(stream, options));
     }
 
     /// <summary>Writes the detector as an ONNX model to a stream; see <see cref="ExportOnnx(string, OnnxExportOptions?)"/>.</summary>

@@ -209,7 +209,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     public OnnxExportInfo ExportOnnx(string path, int height, int width, OnnxExportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return OnnxFiles.Write(path, stream => ExportOnnx(stream, height, width, options));
+        return AtomicFile.Write(path, stream => ExportOnnx(stream, height, width, options));
     }
 
     /// <summary>Writes the network as an ONNX model to a stream; see <see cref="ExportOnnx(string, int, int, OnnxExportOptions?)"/>.</summary>

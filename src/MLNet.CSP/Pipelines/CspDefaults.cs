@@ -69,9 +69,9 @@ public static class CspDefaults
     public const CspEarlyStoppingMetric EarlyStoppingMetric = CspEarlyStoppingMetric.Accuracy;
 
     /// <summary>Whether training images are cached or streamed: cached while the estimate fits the memory budget.</summary>
-    public const Classification.CspCacheMode CacheMode = Classification.CspCacheMode.Auto;
+    public const CspCacheMode CacheMode = CspCacheMode.Auto;
 
-    /// <summary>Share of the memory available to the process that <see cref="Classification.CspCacheMode.Auto"/> lets the image cache take.</summary>
+    /// <summary>Share of the memory available to the process that <see cref="CspCacheMode.Auto"/> lets the image cache take.</summary>
     public const double CacheMemoryFraction = 0.5;
 
     /// <summary>Batches decoded ahead of the one training when streaming.</summary>
@@ -88,6 +88,12 @@ public static class CspDefaults
 
     /// <summary>Detector peak learning rate (AdamW).</summary>
     public const double DetectorLearningRate = 1e-3;
+
+    /// <summary>Lowest score a detection is kept with when the detector's validation data is scored (COCO evaluations keep nearly all).</summary>
+    public const float ValidationScoreThreshold = 0.001f;
+
+    /// <summary>Most detections per image when the detector's validation data is scored (COCO's limit).</summary>
+    public const int ValidationMaxDetections = 100;
 
     /// <summary>Detector weight decay (decoupled).</summary>
     public const double DetectorWeightDecay = 5e-4;

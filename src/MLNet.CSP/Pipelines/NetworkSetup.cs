@@ -31,8 +31,7 @@ internal static class NetworkSetup
     public static Backbone Create(CspNetworkOptions options, int numClasses, int seed)
     {
         string? weightsPath = options.WeightsPath;
-        torch.manual_seed(seed);
-        var backbone = Backbones.Create(options.Architecture, numClasses, pretrained: options.Pretrained && weightsPath is null, options.Hub);
+        var backbone = SeededInitialization.Create(seed, () => Backbones.Create(options.Architecture, numClasses, pretrained: options.Pretrained && weightsPath is null, options.Hub));
         try
         {
             if (weightsPath is not null)

@@ -87,16 +87,19 @@ public static class Checkpoint
         if (model.IsOptimizedForInference) model.OptimizeForInference();
     }
 
-    /// <summary>Writes the model's state dict: safetensors for <c>.safetensors</c>, else a PyTorch pickle.</summary>
-    public static void Save(Backbone model, string path)
+    /// <summary>
+    /// Loads a checkpoint file into any module (a detector, a backbone), strictly: every key and shape must match. With a
+    /// <paramref name="keyPrefix"/>, only the file's keys under that prefix are read, without it (a backbone out of a detector's file).
+    /// A <see cref="Backbone"/> gets <see cref="Load(Backbone, string, CheckpointLoadOptions?)"/>'s handling of published checkpoints.
+    /// </summary>
+    /// <exception cref="CheckpointMismatchException">Keys or shapes differ; the message lists them.</exception>
+    public static void Load(nn.Module model, string path, string keyPrefix = "")
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var stateDict = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
+        var stateDict = Read(path);
         try
         {
-            if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) Safetensors.SaveStateDict(path, stateDict);
-            else PyTorchPickler.PickleStateDict(path, stateDict);
+            Load(model, stateDict, path, keyPrefix);
         }
         finally
         {
@@ -104,12 +107,65 @@ public static class Checkpoint
         }
     }
 
-    /// <summary>Writes the model's state dict in safetensors format to a stream (PyTorch key order).</summary>
-    public static void SaveSafetensors(Backbone model, Stream stream)
+    /// <summary>Copies a state dict into any module after checking every key and shape (see <see cref="Load(nn.Module, string, string)"/>).</summary>
+    /// <exception cref="CheckpointMismatchException">Keys or shapes differ; the message lists them.</exception>
+    public static void Load(nn.Module model, IReadOnlyDictionary<string, Tensor> stateDict, string source, string keyPrefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stateDict);
+        ArgumentNullException.ThrowIfNull(keyPrefix);
+        var selected = keyPrefix.Length == 0 ? stateDict : stateDict.Where(kv => kv.Key.StartsWith(keyPrefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[keyPrefix.Length..], kv => kv.Value);
+        if (model is Backbone backbone)
+        {
+            Load(backbone, selected, source);
+            return;
+        }
+        var target = model.state_dict();
+        var missing = target.Keys.Where(k => !selected.ContainsKey(k)).ToList();
+        var unexpected = selected.Keys.Where(k => !target.ContainsKey(k)).ToList();
+        var mismatched = target.Where(kv => selected.TryGetValue(kv.Key, out var v) && !v.shape.SequenceEqual(kv.Value.shape))
+            .Select(kv => $"{kv.Key}: checkpoint [{string.Join(", ", selected[kv.Key].shape)}] vs network [{string.Join(", ", kv.Value.shape)}]").ToList();
+        if (missing.Count > 0 || unexpected.Count > 0 || mismatched.Count > 0)
+            throw new CheckpointMismatchException(source, model.GetName(), missing, unexpected, mismatched);
+        using var noGrad = torch.no_grad();
+        foreach (var (key, tensor) in target) tensor.copy_(selected[key]);
+    }
+
+    /// <summary>
+    /// Writes any module's state dict (a <see cref="Backbone"/>'s in PyTorch key order): safetensors for <c>.safetensors</c>, else a
+    /// PyTorch pickle; each key gets <paramref name="keyPrefix"/> in front.
+    /// </summary>
+    public static void Save(nn.Module model, string path, string keyPrefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var stateDict = Snapshot(model, keyPrefix);
+        try
+        {
+            Save(stateDict, path);
+        }
+        finally
+        {
+            foreach (var t in stateDict.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Writes a state dict: safetensors for <c>.safetensors</c>, else a PyTorch pickle.</summary>
+    public static void Save(IReadOnlyDictionary<string, Tensor> stateDict, string path)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var dictionary = stateDict as Dictionary<string, Tensor> ?? stateDict.ToDictionary(kv => kv.Key, kv => kv.Value);
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) Safetensors.SaveStateDict(path, dictionary);
+        else PyTorchPickler.PickleStateDict(path, dictionary);
+    }
+
+    /// <summary>Writes any module's state dict in safetensors format to a stream (a <see cref="Backbone"/>'s in PyTorch key order).</summary>
+    public static void SaveSafetensors(nn.Module model, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        var stateDict = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
+        var stateDict = Snapshot(model, "");
         try
         {
             Safetensors.SaveStateDict(stream, stateDict, leaveOpen: true);
@@ -119,6 +175,21 @@ public static class Checkpoint
             foreach (var t in stateDict.Values) t.Dispose();
         }
     }
+
+    /// <summary>A CPU, contiguous copy of the module's parameters and buffers (the caller disposes them).</summary>
+    private static Dictionary<string, Tensor> Snapshot(nn.Module model, string keyPrefix)
+    {
+        IEnumerable<(string Key, Tensor Value)> entries = model is Backbone backbone
+            ? backbone.StateDict()
+            : model.state_dict().Select(kv => (kv.Key, kv.Value));
+        return entries.ToDictionary(kv => keyPrefix + kv.Key, kv => kv.Value.detach().cpu().contiguous());
+    }
+
+    /// <summary>Writes the model's state dict: safetensors for <c>.safetensors</c>, else a PyTorch pickle.</summary>
+    public static void Save(Backbone model, string path) => Save((nn.Module)model, path);
+
+    /// <summary>Writes the model's state dict in safetensors format to a stream (PyTorch key order).</summary>
+    public static void SaveSafetensors(Backbone model, Stream stream) => SaveSafetensors((nn.Module)model, stream);
 
     /// <summary>Reads a safetensors state dict from a stream; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">The bytes are not a complete safetensors file.</exception>

@@ -1,3 +1,4 @@
+using MLNet.CSP.Pipelines.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -13,6 +14,7 @@ namespace MLNet.CSP.Tests.Detection;
 /// in a fresh one, identical predictions; bad rows and columns give errors that say where.
 /// </summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class DetectionTrainerTests : TempDirectoryTest
 {
     private static CspObjectDetectionTrainer.Options Options() => new()

@@ -10,6 +10,7 @@ namespace MLNet.CSP.Tests.Detection;
 
 /// <summary>The detector network: every backbone under every neck, its fast path, target assignment, and that model, loss and decoder agree (it learns a small set).</summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class DetectorTests
 {
     public static IEnumerable<object[]> AllNames => Backbones.Names.Select(n => new object[] { n });

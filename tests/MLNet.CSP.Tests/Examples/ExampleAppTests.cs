@@ -6,6 +6,7 @@ namespace MLNet.CSP.Tests.Examples;
 
 /// <summary>The example app's commands end to end on a tiny slice of real images, in a separate process.</summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class ExampleAppTests : TempDirectoryTest
 {
     /// <summary>Three classes, <paramref name="trainPerClass"/> training and 4 test images each, in the folder-per-class layout users have.</summary>

@@ -13,6 +13,7 @@ namespace MLNet.CSP.Tests.Export;
 /// where a golden file exists, ONNX Runtime's logits also match the reference implementation's.
 /// </summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class BackboneOnnxExportTests : TempDirectoryTest
 {
     private const double Tolerance = 1e-4;

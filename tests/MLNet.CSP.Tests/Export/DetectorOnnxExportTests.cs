@@ -13,6 +13,7 @@ namespace MLNet.CSP.Tests.Export;
 /// and for trunks whose pyramids are named differently (ResNet, DenseNet, CSPDenseNet's pooled stride-4 level).
 /// </summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class DetectorOnnxExportTests
 {
     public static IEnumerable<object[]> Cases =>

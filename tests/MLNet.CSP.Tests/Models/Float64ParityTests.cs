@@ -15,6 +15,7 @@ namespace MLNet.CSP.Tests.Models;
 /// amplifies float32 rounding itself (1-4% relative L2 in the gradients on any backend), which would hide a faulty kernel.
 /// </summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class Float64ParityTests
 {
     /// <summary>Relative L2 error allowed on logits (a correct float32 forward measures 1e-7 to 1e-6; the oneDNN faults 3e-3 to 2e-1).</summary>

@@ -7,6 +7,7 @@ namespace MLNet.CSP.Tests.Models;
 
 /// <summary>Behaviour every registered backbone must have, at small and non-square inputs.</summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class ZooBehaviourTests
 {
     public static IEnumerable<object[]> AllNames => Backbones.Names.Select(n => new object[] { n });

@@ -10,6 +10,7 @@ namespace MLNet.CSP.Tests.Packaging;
 /// fix, an app built with the fix switched off must fail with the loader's reason. Removes what it adds to the package cache.
 /// </summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class PackageConsumerTests
 {
     public TestContext TestContext { get; set; } = null!;

@@ -1,3 +1,4 @@
+using MLNet.CSP.Pipelines.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;

@@ -18,7 +18,7 @@ public sealed class TrainingLoopTests
     /// dark noise is class 0, bright noise class 1. Records every batch it hands out, to check the loop disposes each one
     /// before asking for the next.
     /// </summary>
-    private sealed class StreamedSource(int count, int seed) : ITrainingSource
+    private sealed class StreamedSource(int count, int seed) : ITrainingSource<Tensor>
     {
         public List<Tensor> HandedOut { get; } = [];
 
@@ -26,7 +26,7 @@ public sealed class TrainingLoopTests
 
         public string Fingerprint => $"streamed:{count}:{seed}";
 
-        public IEnumerable<(Tensor Images, Tensor Targets)> TrainingBatches(int batchSize, CspAugmentation augmentation, double minCropScale, Random random)
+        public IEnumerable<(Tensor Images, Tensor Targets)> TrainingBatches(int batchSize, Random random)
         {
             for (int start = 0; start + batchSize <= count; start += batchSize) yield return Make(batchSize, random.Next());
         }
@@ -59,7 +59,7 @@ public sealed class TrainingLoopTests
         var validation = new StreamedSource(32, seed: 20);
         var epochs = new List<CspEpochMetrics>();
         var options = new CspImageClassificationTrainer.Options { Epochs = 4, BatchSize = 16, LearningRate = 2e-3, MetricsCallback = epochs.Add };
-        new TrainingLoop(host, options, model, new ClassificationTask(options.LabelSmoothing), train, validation, torch.CPU, seed: 5).Run();
+        new TrainingLoop<Tensor>(host, options, new ClassificationTask(model, options, 32), train, validation, torch.CPU, seed: 5).Run();
 
         Assert.HasCount(4, epochs);
         Assert.AreEqual(4 * 8 * 2, train.HandedOut.Count, "Four epochs of eight batches (images and targets each).");
@@ -73,12 +73,13 @@ public sealed class TrainingLoopTests
     public void TheClassificationTaskScoresLikeCrossEntropyAndArgMax()
     {
         using var scope = torch.NewDisposeScope();
-        var task = new ClassificationTask(labelSmoothing: 0.1);
+        using var model = Backbones.Create("cs3darknet_s", numClasses: 3);
+        var task = new ClassificationTask(model, labelSmoothing: 0.1);
         var logits = torch.tensor(new float[] { 2, 0, 0, 0, 3, 0, 0, 0, 1 }).view(3, 3);
         var targets = torch.tensor(new long[] { 0, 1, 1 });
-        Assert.AreEqual(2, task.Correct(logits, targets));
+        Assert.AreEqual(2, ClassificationTask.Correct(logits, targets));
         double expectedSum = -(Math.Log(Math.Exp(2) / (Math.Exp(2) + 2)) + Math.Log(Math.Exp(3) / (Math.Exp(3) + 2)) + Math.Log(1 / (Math.E + 2)));
-        Assert.AreEqual(expectedSum, task.EvaluationLossSum(logits, targets).item<float>(), 1e-5);
+        Assert.AreEqual(expectedSum, ClassificationTask.EvaluationLossSum(logits, targets).item<float>(), 1e-5);
         Assert.IsGreaterThan(expectedSum / 3, (double)task.TrainingLoss(logits, targets).item<float>(), "Label smoothing raises the loss of confident right answers.");
     }
 }

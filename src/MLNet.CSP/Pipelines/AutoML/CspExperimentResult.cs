@@ -1,7 +1,10 @@
 namespace MLNet.CSP.Pipelines.AutoML;
 
-/// <summary>What a search returns: the best model, its trial and every trial.</summary>
-public sealed class CspExperimentResult
+/// <summary>
+/// What a search returns: the best model, its trial and every trial. The model holds a native network: dispose the result
+/// (or the model) when done with it.
+/// </summary>
+public sealed class CspExperimentResult : IDisposable
 {
     internal CspExperimentResult(ITransformer model, CspTrialResult bestTrial, IReadOnlyList<CspTrialResult> trials, TimeSpan elapsed,
         bool cancelled, string? trialHistoryPath, CspTrialResult? finalFit)
@@ -42,4 +45,7 @@ public sealed class CspExperimentResult
 
     /// <summary>The trial history CSV (in the checkpoint directory), or null without one.</summary>
     public string? TrialHistoryPath { get; }
+
+    /// <summary>Releases the model's network (native memory); <see cref="Model"/> cannot score afterwards.</summary>
+    public void Dispose() => (Model as IDisposable)?.Dispose();
 }

@@ -61,7 +61,7 @@ public sealed class CspImageClassificationExperimentOptions
     /// <summary>Images per optimisation step when fine-tuning.</summary>
     public int BatchSize { get; set; } = CspDefaults.TrainingBatchSize;
 
-    /// <summary>How fine-tuning trials hold their training images (see <see cref="CspImageClassificationOptions.CacheMode"/>).</summary>
+    /// <summary>How fine-tuning trials hold their training images (see <see cref="CspTrainingOptions.CacheMode"/>).</summary>
     public CspCacheMode CacheMode { get; set; } = CspDefaults.CacheMode;
 
     /// <summary>libtorch threads while trials compute (null leaves the process's count).</summary>

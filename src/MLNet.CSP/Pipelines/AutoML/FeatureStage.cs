@@ -217,7 +217,7 @@ internal sealed class FeatureStage(SearchState state)
         featuresDefinition.ColumnType = new VectorDataViewType(NumberDataViewType.Single, featuresColumn.Type.GetValueCount());
         labelDefinition.ColumnName = LabelColumnName;
         labelDefinition.ColumnType = labelColumn.Type;
-        if (Classification.KeyValues.From(labelColumn) is { } names)
+        if (KeyValues.From(labelColumn) is { } names)
             labelDefinition.AddAnnotation(AnnotationUtils.Kinds.KeyValues,
                 new VBuffer<ReadOnlyMemory<char>>(names.Length, names.Select(n => n.AsMemory()).ToArray()),
                 new VectorDataViewType(TextDataViewType.Instance, names.Length));

@@ -42,10 +42,12 @@ internal sealed class SearchState(MLContext ml, CspImageClassificationExperiment
         if (history is null || model is null) return true;
         try
         {
-            string staged = BestModelPath + ".tmp";
-            ml.Model.Save(model, data.Train.Schema, staged);
-            File.Move(staged, BestModelPath, overwrite: true);
-            File.WriteAllText(BestKeyPath, history.Experiment + "\n" + KeyOf(trial));
+            AtomicFile.Write(BestModelPath, stream =>
+            {
+                ml.Model.Save(model, data.Train.Schema, stream);
+                return 0;
+            });
+            AtomicFile.WriteAllText(BestKeyPath, history.Experiment + "\n" + KeyOf(trial));
         }
         catch (Exception e) when (!IsCancellation(e)) // the trial and its model are kept; only the copy on disk is missing
         {

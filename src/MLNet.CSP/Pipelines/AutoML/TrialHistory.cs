@@ -119,9 +119,7 @@ internal sealed class TrialHistory
             ];
             text.AppendLine(string.Join(",", fields.Select(Quote)));
         }
-        string staged = Path + ".tmp";
-        File.WriteAllText(staged, text.ToString());
-        File.Move(staged, Path, overwrite: true);
+        AtomicFile.WriteAllText(Path, text.ToString());
     }
 
     /// <summary>

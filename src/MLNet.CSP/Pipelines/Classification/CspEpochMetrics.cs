@@ -21,6 +21,12 @@ public sealed record CspEpochMetrics(
     double ImagesPerSecond,
     TimeSpan Elapsed)
 {
+    /// <summary>
+    /// The best epoch so far (1-based; on the validation data when there is some, else on the training batches) by the early
+    /// stopping metric. With <c>EarlyStoppingPatience</c> the trained model is the best epoch's weights.
+    /// </summary>
+    public int BestEpoch { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"epoch {Epoch}/{Epochs}: train loss {TrainLoss:F4} acc {TrainAccuracy:P2}" +

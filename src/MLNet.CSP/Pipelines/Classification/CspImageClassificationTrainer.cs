@@ -1,5 +1,3 @@
-using MLNet.CSP.Pipelines.Training;
-
 namespace MLNet.CSP.Pipelines.Classification;
 
 /// <summary>
@@ -52,39 +50,13 @@ public sealed class CspImageClassificationTrainer : CspEstimator<CspImageClassif
         var model = NetworkSetup.Create(options, classes, seed);
         try
         {
-            long budget = TrainingSetReader.Budget(options);
-            using var all = TrainingSetReader.Read(host, options, input, imageKind, classes, preprocessing, "training", ref budget);
-            if (all.Count == 0) throw new InvalidOperationException("The training data has no rows.");
-            ImageTrainingSet? heldOut = null, trainPart = null, validationOwned = null;
-            try
+            var layout = new ClassificationLayout(options.LabelColumnName, classes, preprocessing, options.Augmentation, options.MinCropScale);
+            using (var data = TrainingData<long, Tensor>.Read(host, options, input, imageKind, layout, seed))
             {
-                ImageTrainingSet train = all;
-                ImageTrainingSet? validation = null;
-                if (options.ValidationSet is not null)
-                {
-                    var kind = ImageColumn.Check(options.ValidationSet.Schema, options.ImageColumnName);
-                    validationOwned = TrainingSetReader.Read(host, options, options.ValidationSet, kind, classes, preprocessing, "validation", ref budget);
-                    validation = validationOwned;
-                }
-                else if (options.ValidationFraction > 0)
-                {
-                    var order = Enumerable.Range(0, all.Count).ToArray();
-                    new Random(seed).Shuffle(order);
-                    int held = (int)Math.Round(all.Count * options.ValidationFraction);
-                    if (held < 1 || held >= all.Count) throw new ArgumentException($"A validation fraction of {options.ValidationFraction} leaves no rows for one side of {all.Count} rows.");
-                    heldOut = all.Subset(order.Take(held));
-                    trainPart = all.Subset(order.Skip(held));
-                    (train, validation) = (trainPart, heldOut);
-                }
-                if (train.Labels.Distinct().Count() < 2)
+                if (data.Train.Targets.Distinct().Count() < 2)
                     throw new InvalidOperationException($"The training data holds a single class; a classifier needs at least two (label column '{options.LabelColumnName}').");
-                new TrainingLoop(host, options, model, new ClassificationTask(options.LabelSmoothing), train, validation, device, seed).Run();
-            }
-            finally
-            {
-                heldOut?.Dispose();
-                trainPart?.Dispose();
-                validationOwned?.Dispose();
+                var task = new ClassificationTask(model, options, preprocessing.ImageSize);
+                new TrainingLoop<Tensor>(host, options, task, data.Train, data.Validation, device, seed).Run();
             }
             var settings = new ClassifierSettings(options.ImageColumnName, options.LabelColumnName, options.ScoreColumnName,
                 options.PredictedLabelColumnName, classes, KeyValues.From(labelColumn), options.InferenceBatchSize, options.Device, options.FallbackToCpu);

@@ -1,5 +1,3 @@
-using MLNet.CSP.Pipelines.Classification;
-
 namespace MLNet.CSP.Pipelines.Detection;
 
 /// <summary>
@@ -43,28 +41,35 @@ public sealed class CspObjectDetectionTrainer : CspEstimator<CspObjectDetectionO
         ArgumentNullException.ThrowIfNull(input);
         var imageKind = ImageColumn.Check(input.Schema, options.ImageColumnName);
         var (labelColumn, classes) = CheckColumns(input.Schema);
+        if (options.ValidationSet is not null)
+        {
+            ImageColumn.Check(options.ValidationSet.Schema, options.ImageColumnName);
+            var (_, validationClasses) = CheckColumns(options.ValidationSet.Schema);
+            if (validationClasses != classes)
+                throw new ArgumentException($"The validation set's label has {validationClasses} classes, the training set's {classes}; map both with the same MapValueToKey transformer.", nameof(input));
+        }
         using var threads = TorchThreads.Use(options.TorchThreads);
         var (device, preprocessing) = NetworkSetup.Prepare(host, options);
         int size = options.ImageSize ?? CspDefaults.DetectorImageSize;
         var normalisation = new ImagePreprocessing(size, size, Interpolation.Bilinear, preprocessing.Mean, preprocessing.Std);
         int seed = host.Rand.Next();
-        using var data = DetectionImages.Read(input, options.ImageColumnName, imageKind, options.LabelColumnName, options.BoundingBoxColumnName,
-            classes, size, options.CancellationToken);
-        if (data.Count < 2) throw new InvalidOperationException($"The training data has {data.Count} rows; the detector needs at least 2.");
-        if (data.Targets.All(t => t.Count == 0))
+        var layout = new DetectionLayout(options.LabelColumnName, options.BoundingBoxColumnName, classes, size, normalisation, options.HorizontalFlip);
+        using var data = TrainingData<IReadOnlyList<LabeledBox>, IReadOnlyList<IReadOnlyList<LabeledBox>>>.Read(host, options, input, imageKind, layout, seed);
+        if (data.Train.Count < 2) throw new InvalidOperationException($"The training data has {data.Train.Count} rows; the detector needs at least 2.");
+        if (data.Train.Targets.All(t => t.Count == 0))
             throw new InvalidOperationException($"No training image has a box (columns '{options.LabelColumnName}', '{options.BoundingBoxColumnName}'); the detector has nothing to learn.");
         var anchors = options.Anchors is { } given
             ? new AnchorBoxes(Enumerable.Range(0, 9).Select(i => (given[2 * i], given[2 * i + 1])))
-            : AnchorBoxes.Cluster([.. data.Targets.SelectMany(t => t).Select(b => (b.Box.Width, b.Box.Height))], size, seed);
-        torch.manual_seed(seed);
-        var detector = new CspDetector(options.Architecture, classes, options.Neck, anchors, size);
+            : AnchorBoxes.Cluster([.. data.Train.Targets.SelectMany(t => t).Select(b => (b.Box.Width, b.Box.Height))], size, seed);
+        var detector = SeededInitialization.Create(seed, () => new CspDetector(options.Architecture, classes, options.Neck, anchors, size));
         try
         {
             string? backboneWeights = options.WeightsPath
                 ?? (options.Pretrained ? Weights.Hub.HubDownloads.Download(PretrainedTags.Weights(options.Architecture)!, options.Hub, options.CancellationToken) : null);
             if (backboneWeights is not null)
                 Checkpoint.Load(detector.Backbone, backboneWeights, new CheckpointLoadOptions { ExcludeClassifier = true });
-            new DetectorTraining(host, options, detector, data, normalisation, device, seed).Run();
+            new TrainingLoop<IReadOnlyList<IReadOnlyList<LabeledBox>>>(host, options, new DetectionTask(detector, options), data.Train, data.Validation, device, seed).Run();
+            detector.eval();
             var settings = new DetectorSettings(options.ImageColumnName, options.LabelColumnName, options.BoundingBoxColumnName,
                 options.PredictedLabelColumnName, options.ScoreColumnName, options.PredictedBoundingBoxColumnName, classes, KeyValues.From(labelColumn),
                 options.ScoreThreshold, options.IouThreshold, options.MaxDetections, options.InferenceBatchSize, options.Device, options.FallbackToCpu);

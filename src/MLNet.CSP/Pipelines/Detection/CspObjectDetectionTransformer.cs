@@ -7,11 +7,12 @@ namespace MLNet.CSP.Pipelines.Detection;
 /// <c>PredictedBoundingBoxes</c> (x0, y0, x1, y1 per detection in the image's own pixels), best first. Images of any size
 /// (letterboxed to the network's input). Streams in batches, serves <c>PredictionEngine</c>s, saves with <c>mlContext.Model.Save</c>.
 /// </summary>
-public sealed class CspObjectDetectionTransformer : ITransformer, IDisposable
+public sealed class CspObjectDetectionTransformer : CspTransformer
 {
     private readonly DetectionDecoder decoder;
 
     internal CspObjectDetectionTransformer(DetectorSettings settings, CspDetector detector, ImagePreprocessing normalisation, Device device, int? threads)
+        : base(settings.ImageColumnName, settings.BatchSize)
     {
         (Settings, Detector, Normalisation, DeviceUsed, Threads) = (settings, detector, normalisation, device, threads);
         detector.to(device);
@@ -36,24 +37,6 @@ public sealed class CspObjectDetectionTransformer : ITransformer, IDisposable
     /// <summary>The label's values in key order, when the training label carried them.</summary>
     public IReadOnlyList<string>? ClassNames => Settings.ClassNames;
 
-    /// <inheritdoc />
-    public bool IsRowToRowMapper => true;
-
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => CreateMapping(inputSchema).OutputSchema;
-
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new AppendingDataView(input, CreateMapping(input.Schema), Settings.BatchSize, Computation());
-    }
-
-    /// <inheritdoc />
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AppendingRowMapper(CreateMapping(inputSchema), Computation());
-
-    void ICanSaveModel.Save(ModelSaveContext ctx) => DetectorPersistence.Save(ctx, this);
-
     /// <summary>Detections of preprocessed (letterboxed) images, in input pixels.</summary>
     internal IReadOnlyList<IReadOnlyList<ScoredBox>> Detect(Tensor images)
     {
@@ -64,8 +47,11 @@ public sealed class CspObjectDetectionTransformer : ITransformer, IDisposable
         return decoder.Decode(outputs, Detector.ImageSize, Detector.ImageSize);
     }
 
-    /// <summary>Releases the network.</summary>
-    public void Dispose() => Detector.Dispose();
+    /// <inheritdoc />
+    private protected override void Release() => Detector.Dispose();
+
+    /// <inheritdoc />
+    private protected override void Save(ModelSaveContext ctx) => DetectorPersistence.Save(ctx, this);
 
     /// <summary>
     /// Writes the trained detector as an ONNX model with its normalisation inside the graph: input <c>image</c> [N, 3, S, S], planar
@@ -74,25 +60,18 @@ public sealed class CspObjectDetectionTransformer : ITransformer, IDisposable
     /// Non-maximum suppression (per class, IoU <see cref="DetectionDecoder.IouThreshold"/>) is left to the caller; the class
     /// labels are in the file's metadata (<c>mlnet_csp.labels</c>).
     /// </summary>
-    /// <param name="path">The .onnx file to write.</param>
-    /// <param name="options">Batch symbol and opset; defaults when null.</param>
-    public OnnxExportInfo ExportOnnx(string path, OnnxExportOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        return OnnxFiles.Write(path, stream => ExportOnnx(stream, options));
-    }
-
-    /// <summary>Writes the trained detector as an ONNX model to a stream; see <see cref="ExportOnnx(string, OnnxExportOptions?)"/>.</summary>
     /// <param name="stream">The stream the ONNX model is written to.</param>
     /// <param name="options">Batch symbol and opset; defaults when null.</param>
-    public OnnxExportInfo ExportOnnx(Stream stream, OnnxExportOptions? options = null) =>
+    public override OnnxExportInfo ExportOnnx(Stream stream, OnnxExportOptions? options = null) =>
         OnnxDetectorWriter.Write(stream, Detector, options ?? new OnnxExportOptions(), Normalisation, ClassNames);
 
     private int Capacity => Settings.MaxDetections;
 
-    private RowComputation Computation() => new(image => Letterbox.Apply(image, Detector.ImageSize, Normalisation), Compute);
+    /// <inheritdoc />
+    private protected override Tensor Preprocess(MLImage image) => Letterbox.Apply(image, Detector.ImageSize, Normalisation);
 
-    private void Compute(Tensor images, IReadOnlyList<(int Width, int Height)> sizes, Span<float> destination)
+    /// <inheritdoc />
+    private protected override void Compute(Tensor images, IReadOnlyList<(int Width, int Height)> sizes, Span<float> destination)
     {
         var found = Detect(images);
         int perRow = 3 + 6 * Capacity;
@@ -121,16 +100,15 @@ public sealed class CspObjectDetectionTransformer : ITransformer, IDisposable
         }
     }
 
-    private ColumnMapping CreateMapping(DataViewSchema inputSchema)
+    /// <inheritdoc />
+    private protected override IReadOnlyList<AppendedColumn> Columns()
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        var kind = ImageColumn.Check(inputSchema, Settings.ImageColumnName);
         var keyType = new KeyDataViewType(typeof(uint), Settings.Classes);
-        return new ColumnMapping(inputSchema, Settings.ImageColumnName, kind,
+        return
         [
             AppendedColumn.VariableKeys(Settings.PredictedLabelColumnName, keyType, 0, Capacity, KeyValues.ToAnnotations(Settings.ClassNames)),
             AppendedColumn.VariableVector(Settings.ScoreColumnName, Capacity + 1, Capacity),
             AppendedColumn.VariableVector(Settings.PredictedBoundingBoxColumnName, 2 * (Capacity + 1), 4 * Capacity),
-        ]);
+        ];
     }
 }

@@ -1,5 +1,3 @@
-using TorchSharp.PyBridge;
-
 namespace MLNet.CSP.Pipelines.Detection;
 
 /// <summary>The saved form of a <see cref="CspObjectDetectionTransformer"/> (docs/model-format.md).</summary>
@@ -67,31 +65,18 @@ internal static class DetectorPersistence
         });
 
     /// <summary>The detector's state dict as safetensors.</summary>
-    internal static void SaveWeights(CspDetector detector, Stream stream)
-    {
-        var stateDict = detector.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
-        try
-        {
-            Safetensors.SaveStateDict(stream, stateDict, leaveOpen: true);
-        }
-        finally
-        {
-            foreach (var t in stateDict.Values) t.Dispose();
-        }
-    }
+    internal static void SaveWeights(CspDetector detector, Stream stream) => Checkpoint.SaveSafetensors(detector, stream);
 
-    /// <summary>Copies a state dict into the detector after checking that keys and shapes are exactly the detector's.</summary>
+    /// <summary>Copies saved weights into the detector after checking every key and shape.</summary>
     internal static void LoadWeights(CspDetector detector, IReadOnlyDictionary<string, Tensor> stateDict, string source)
     {
-        var target = detector.state_dict();
-        var missing = target.Keys.Where(k => !stateDict.ContainsKey(k)).ToList();
-        var unexpected = stateDict.Keys.Where(k => !target.ContainsKey(k)).ToList();
-        var mismatched = target.Where(kv => stateDict.TryGetValue(kv.Key, out var v) && !v.shape.SequenceEqual(kv.Value.shape)).Select(kv => kv.Key).ToList();
-        if (missing.Count + unexpected.Count + mismatched.Count > 0)
-            throw new InvalidDataException($"{source} does not fit a {detector.Architecture} {detector.Neck} detector with {detector.NumClasses} classes: " +
-                $"{missing.Count} missing ({string.Join(", ", missing.Take(3))}), {unexpected.Count} unexpected ({string.Join(", ", unexpected.Take(3))}), " +
-                $"{mismatched.Count} of another shape ({string.Join(", ", mismatched.Take(3))}).");
-        using var noGrad = torch.no_grad();
-        foreach (var (key, tensor) in target) tensor.copy_(stateDict[key]);
+        try
+        {
+            Checkpoint.Load(detector, stateDict, source);
+        }
+        catch (CheckpointMismatchException e)
+        {
+            throw new InvalidDataException($"{source} does not fit a {detector.Architecture} {detector.Neck} detector with {detector.NumClasses} classes: {e.Message}", e);
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 
 namespace MLNet.CSP.Pipelines.Internal;
 
@@ -54,7 +53,7 @@ internal static class NetworkPersistence
         writer.Write(WeightsMagic);
         writer.Write(2);
         writer.Write(buffer.Length);
-        writer.Write(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        writer.Write(AtomicFile.Sha256(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
         buffer.Position = 0;
         buffer.CopyTo(writer.BaseStream);
     }
@@ -80,7 +79,7 @@ internal static class NetworkPersistence
             if (length != available) throw new InvalidDataException($"{source} is damaged: {available} weight bytes where its header says {length}.");
             payload = reader.ReadBytes((int)length);
             // Format 1 (MLNet.CSP 1.x) has no checksum; format 2 detects bytes changed after saving (a flipped bit included).
-            if (expectedHash is not null && !SHA256.HashData(payload).AsSpan().SequenceEqual(expectedHash))
+            if (expectedHash is not null && !AtomicFile.Sha256(payload).AsSpan().SequenceEqual(expectedHash))
                 throw new InvalidDataException($"{source} is damaged: its bytes do not match the SHA-256 checksum written with them.");
         }
         catch (EndOfStreamException e)

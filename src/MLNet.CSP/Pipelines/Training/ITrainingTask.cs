@@ -1,23 +1,57 @@
 namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>
-/// What makes the training loop a classification (or later a detection) loop: how the network's output is computed and scored
-/// against the targets. The loop itself knows only sources, optimisers, schedules, checkpoints and callbacks.
+/// What makes the training loop a classification or a detection loop: the network, how a batch becomes a loss, the validation
+/// metric, and the epoch's public metrics. The loop itself knows only sources, optimisers, schedules, checkpoints and callbacks.
 /// </summary>
-internal interface ITrainingTask
+/// <typeparam name="TBatch">A batch's targets.</typeparam>
+internal interface ITrainingTask<TBatch>
 {
-    /// <summary>The network output for a batch (logits for classification).</summary>
-    Tensor Forward(Backbone model, Tensor images);
+    /// <summary>Name of the ML.NET log channel (the trainer's).</summary>
+    string Name { get; }
 
-    /// <summary>The training loss (mean over the batch, with the task's regularisation such as label smoothing).</summary>
-    Tensor TrainingLoss(Tensor output, Tensor targets);
+    /// <summary>The network being trained (saved in checkpoints).</summary>
+    nn.Module Model { get; }
 
-    /// <summary>The evaluation loss summed over the batch (no smoothing), so epochs average it over examples.</summary>
-    Tensor EvaluationLossSum(Tensor output, Tensor targets);
+    /// <summary>The network's and the task's settings that identify a run for resuming (architecture, classes, loss settings).</summary>
+    string Identity { get; }
 
-    /// <summary>How many examples of the batch the output gets right (the accuracy numerator).</summary>
-    long Correct(Tensor output, Tensor targets);
+    /// <summary>Whether a parameter stays trainable when the backbone is frozen (the task's head).</summary>
+    bool IsHead(string parameterName);
 
-    /// <summary>State-dict key prefix of the parameters that stay trainable when the backbone is frozen.</summary>
-    string HeadPrefix(Backbone model);
+    /// <summary>Puts the network in training mode, its backbone in eval mode when frozen.</summary>
+    void SetTrainingMode(bool frozen);
+
+    /// <summary>Resets the epoch's running training statistics.</summary>
+    void BeginEpoch();
+
+    /// <summary>The training loss of a batch (mean over it), in training mode; the task keeps what it reports per epoch.</summary>
+    Tensor Loss(Tensor images, TBatch targets);
+
+    /// <summary>Records a finished step: its loss value and batch size (after the optimiser stepped).</summary>
+    void AfterStep(float loss, int batchSize);
+
+    /// <summary>Accuracy of the epoch's training batches so far, for progress (NaN where the task has none).</summary>
+    double TrainingAccuracy { get; }
+
+    /// <summary>What early stopping watches when there is no validation data (lower is better), from the epoch's training batches.</summary>
+    double TrainingWatched { get; }
+
+    /// <summary>The validation score over every batch, in eval mode without gradients (the loop sets both).</summary>
+    TaskValidation Validate(IEnumerable<(Tensor Images, TBatch Targets)> batches, Device device);
+
+    /// <summary>
+    /// The epoch's public metrics, handed to the options' callback; returns the text to log and a new plan of epochs when the
+    /// task's caller asks for one.
+    /// </summary>
+    EpochOutcome EndEpoch(EpochSummary summary, TaskValidation? validation);
 }
+
+/// <summary>A validation pass's result: the watched value (lower is better) and the task's metrics record.</summary>
+internal sealed record TaskValidation(double Watched, object Metrics);
+
+/// <summary>What the loop knows of a finished epoch.</summary>
+internal sealed record EpochSummary(int Epoch, int Epochs, double LearningRate, int Seen, TimeSpan TrainingTime, TimeSpan Elapsed, int BestEpoch);
+
+/// <summary>What the task made of an epoch: the text logged and an optional new plan of epochs.</summary>
+internal sealed record EpochOutcome(string Log, int? Reschedule);

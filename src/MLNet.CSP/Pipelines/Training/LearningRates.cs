@@ -1,4 +1,3 @@
-using MLNet.CSP.Pipelines.Classification;
 
 namespace MLNet.CSP.Pipelines.Training;
 

@@ -1,19 +1,26 @@
-using MLNet.CSP.Pipelines.Classification;
 using TorchSharp.Modules;
 
 namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>
-/// The task-agnostic optimisation loop: batches from an <see cref="ITrainingSource"/> (in memory or streamed), the loss and
-/// metrics of an <see cref="ITrainingTask"/>, warm-up + schedule, validation, early stopping, freezing, per-epoch checkpoints
-/// and resume. All randomness derives from one seed, so a run (and a resumed run) is repeatable on the CPU.
+/// The one optimisation loop of the library, for every task: batches from an <see cref="ITrainingSource{TBatch}"/> (in memory
+/// or streamed), the loss and metrics of an <see cref="ITrainingTask{TBatch}"/>, warm-up + schedule, validation every epoch,
+/// early stopping with the best epoch's weights kept, freezing, per-epoch checkpoints and resume, cancellation that throws.
+/// All randomness derives from one seed, so a run (and a resumed run) is repeatable on the CPU.
 /// </summary>
-internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions options, Backbone model, ITrainingTask task,
-    ITrainingSource train, ITrainingSource? validation, Device device, int seed)
+internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions options, ITrainingTask<TBatch> task,
+    ITrainingSource<TBatch> train, ITrainingSource<TBatch>? validation, Device device, int seed)
 {
+    private readonly nn.Module model = task.Model;
     private OptimizerHelper? optimizer;
     private bool frozen;
 
+    /// <summary>
+    /// Trains from the checkpoint directory's last finished epoch (or from the start) to the end of the plan, early stop or
+    /// cancellation. A plan of epochs the task returns after an epoch replaces the current one and the learning-rate schedule
+    /// is stretched or shortened to end with it; lengthening applies only to a run that
+    /// <see cref="CspTrainingOptions.StopAfterEpoch"/> does not end before its schedule does.
+    /// </summary>
     public void Run()
     {
         model.to(device);
@@ -31,9 +38,10 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
         string fingerprint = Fingerprint();
         var resumed = directory is null ? null : TrainingState.TryRead(directory, fingerprint);
         Dictionary<string, Tensor>? bestWeights = null;
+        using var channel = host.Start(task.Name);
         try
         {
-            SetFrozen(resumed?.Frozen ?? frozen, force: true);
+            SetFrozen(resumed?.Frozen ?? frozen, force: true, channel);
             if (resumed is not null)
             {
                 Checkpoint.Load(model, Path.Combine(directory!, TrainingState.ModelFile));
@@ -44,19 +52,33 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
                 (best, bestEpoch, stale) = (resumed.BestMetric, resumed.BestEpoch, resumed.EpochsWithoutImprovement);
                 string bestPath = Path.Combine(directory!, TrainingState.BestFile);
                 if (File.Exists(bestPath)) bestWeights = Checkpoint.Read(bestPath);
-                Log($"Resuming from {directory} after epoch {startEpoch}.");
+                channel.Info($"Resuming from {directory} after epoch {startEpoch}.");
             }
 
-            using var channel = host.Start("CspImageClassification");
             int scheduleEpochs = options.Epochs, lastEpoch = Math.Min(options.Epochs, options.StopAfterEpoch ?? options.Epochs);
             bool mayLengthen = lastEpoch == options.Epochs; // a rung stopped before its schedule's end keeps the schedule
             for (int epoch = startEpoch; epoch < lastEpoch; epoch++)
             {
-                SetFrozen(options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs), force: false);
-                var metrics = RunEpoch(epoch, scheduleEpochs, batches, batchSize, totalSteps, warmupSteps);
-                options.MetricsCallback?.Invoke(metrics);
-                channel.Info(metrics.ToString());
-                if (options.RescheduleAfterEpoch?.Invoke(metrics) is int planned && Math.Max(planned, epoch + 1) is var next
+                SetFrozen(options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs), force: false, channel);
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                var (lr, seen) = RunEpoch(epoch, batches, batchSize, totalSteps, warmupSteps, watch);
+                var trainingTime = watch.Elapsed;
+                var validated = validation is { Count: > 0 } ? Validate(validation, batchSize) : null;
+                double watched = validated?.Watched ?? task.TrainingWatched;
+                if (double.IsNaN(best) || watched < best)
+                {
+                    (best, bestEpoch, stale) = (watched, epoch + 1, 0);
+                    if (options.EarlyStoppingPatience is not null)
+                    {
+                        Release(bestWeights);
+                        bestWeights = model.state_dict().ToDictionary(e => e.Key, e => e.Value.detach().cpu().clone());
+                    }
+                }
+                else stale++;
+
+                var outcome = task.EndEpoch(new EpochSummary(epoch + 1, scheduleEpochs, lr, seen, trainingTime, watch.Elapsed, bestEpoch), validated);
+                channel.Info(outcome.Log);
+                if (outcome.Reschedule is int planned && Math.Max(planned, epoch + 1) is var next
                     && next != lastEpoch && (next < lastEpoch || mayLengthen))
                 {
                     channel.Info($"Schedule {(next < lastEpoch ? "shortened" : "lengthened")} to {next} epochs.");
@@ -64,27 +86,13 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
                     totalSteps = (long)lastEpoch * batches;
                 }
 
-                double watched = options.EarlyStoppingMetric == CspEarlyStoppingMetric.Accuracy
-                    ? -(metrics.ValidationAccuracy ?? metrics.TrainAccuracy)
-                    : metrics.ValidationLoss ?? metrics.TrainLoss;
-                if (double.IsNaN(best) || watched < best)
-                {
-                    (best, bestEpoch, stale) = (watched, epoch + 1, 0);
-                    if (options.EarlyStoppingPatience is not null)
-                    {
-                        Release(bestWeights);
-                        bestWeights = model.StateDict().ToDictionary(e => e.Key, e => e.Value.detach().cpu().clone());
-                    }
-                }
-                else stale++;
-
                 if (directory is not null)
                 {
                     // Staged next to the files they replace, recorded in the state, then moved into place: a run killed in between
                     // resumes from the staged files (TrainingState.TryRead completes the move) instead of finding a mismatch.
                     Checkpoint.Save(model, TrainingState.Staged(directory, TrainingState.ModelFile));
                     optimizer!.save_state_dict(TrainingState.Staged(directory, TrainingState.OptimizerFile));
-                    if (bestWeights is not null && bestEpoch == epoch + 1) SaveState(bestWeights, TrainingState.Staged(directory, TrainingState.BestFile));
+                    if (bestWeights is not null && bestEpoch == epoch + 1) Checkpoint.Save(bestWeights, TrainingState.Staged(directory, TrainingState.BestFile));
                     new TrainingState(epoch + 1, fingerprint, best, bestEpoch, stale, frozen).Write(directory);
                 }
                 if (options.EarlyStoppingPatience is int patience && stale >= patience)
@@ -93,7 +101,11 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
                     break;
                 }
             }
-            if (bestWeights is not null) Checkpoint.Load(model, bestWeights, "the best epoch");
+            if (bestWeights is not null)
+            {
+                Checkpoint.Load(model, bestWeights, "the best epoch");
+                channel.Info($"The model is epoch {bestEpoch}, the best {(validation is { Count: > 0 } ? "on the validation data" : "on the training data")}.");
+            }
         }
         finally // also when a trial fails or is stopped: the optimizer's moments and the best weights are native memory
         {
@@ -103,79 +115,81 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
         }
     }
 
-    private CspEpochMetrics RunEpoch(int epoch, int scheduleEpochs, int batches, int batchSize, long totalSteps, long warmupSteps)
+    private (double LearningRate, int Seen) RunEpoch(int epoch, int batches, int batchSize, long totalSteps, long warmupSteps, System.Diagnostics.Stopwatch watch)
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         var random = new Random(unchecked(seed * 7919 + epoch));
-        if (frozen) model.eval(); else model.train();
+        task.SetTrainingMode(frozen);
+        task.BeginEpoch();
         double lossSum = 0, lr = 0;
-        long correct = 0, seen = 0;
-        int b = 0;
-        foreach (var (images, targets) in train.TrainingBatches(batchSize, options.Augmentation, options.MinCropScale, random))
+        int seen = 0, b = 0;
+        foreach (var (images, targets) in train.TrainingBatches(batchSize, random))
         {
             using var scope = torch.NewDisposeScope();
             using var batchImages = images;
-            using var batchTargets = targets;
-            options.CancellationToken.ThrowIfCancellationRequested();
+            using var batchTargets = targets as IDisposable;
+            ThrowIfCancelled();
             long step = (long)epoch * batches + b;
             lr = LearningRates.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
             foreach (var group in optimizer!.ParamGroups) group.LearningRate = lr;
-            var x = images.to(device);
-            var y = targets.to(device);
-            var output = task.Forward(model, x);
-            var loss = task.TrainingLoss(output, y);
+            var loss = task.Loss(images.to(device), targets);
             float value = loss.item<float>();
             if (!float.IsFinite(value))
                 throw new InvalidOperationException($"The training loss became {value} at epoch {epoch + 1}, batch {b + 1} (learning rate {lr:G3}); " +
-                    "training stopped instead of returning a broken model. Lower the learning rate or check the images." +
+                    "training stopped instead of returning a broken model. Lower the learning rate or check the images and targets." +
                     (device.type == DeviceType.CPU && TorchBackend.Status.Path != ConvolutionPath.OneDnn ? " " + TorchBackend.Status.Describe() : ""));
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
-            lossSum += value * batchSize;
-            correct += task.Correct(output, y);
-            seen += batchSize;
+            int n = (int)images.shape[0];
+            task.AfterStep(value, n);
+            lossSum += value * n;
+            seen += n;
             b++;
-            options.BatchCallback?.Invoke(new CspBatchProgress(epoch + 1, b, batches, lossSum / seen, correct / (double)seen, seen / watch.Elapsed.TotalSeconds));
+            options.BatchCallback?.Invoke(new CspBatchProgress(epoch + 1, b, batches, lossSum / seen, task.TrainingAccuracy, seen / watch.Elapsed.TotalSeconds));
         }
-        double trainSeconds = watch.Elapsed.TotalSeconds;
-        (double Loss, double Accuracy)? validationResult = validation is { Count: > 0 } ? Evaluate(validation, batchSize) : null;
-        return new CspEpochMetrics(epoch + 1, scheduleEpochs, lossSum / seen, correct / (double)seen,
-            validationResult?.Loss, validationResult?.Accuracy, lr, seen / trainSeconds, watch.Elapsed);
+        if (seen == 0) throw new InvalidDataException("No training image could be read in this epoch.");
+        return (lr, seen);
     }
 
-    /// <summary>The task's evaluation loss and accuracy in eval mode.</summary>
-    private (double Loss, double Accuracy) Evaluate(ITrainingSource data, int batchSize)
+    /// <summary>The task's validation score in eval mode without gradients.</summary>
+    private TaskValidation Validate(ITrainingSource<TBatch> data, int batchSize)
     {
         bool wasTraining = model.training;
         model.eval();
-        using var noGrad = torch.no_grad();
-        double lossSum = 0;
-        long correct = 0, evaluated = 0;
-        foreach (var (images, targets) in data.EvaluationBatches(batchSize))
+        try
         {
-            using var scope = torch.NewDisposeScope();
-            using var batchImages = images;
-            using var batchTargets = targets;
-            options.CancellationToken.ThrowIfCancellationRequested();
-            var y = targets.to(device);
-            var output = task.Forward(model, images.to(device));
-            lossSum += task.EvaluationLossSum(output, y).item<float>();
-            correct += task.Correct(output, y);
-            evaluated += targets.shape[0];
+            using var noGrad = torch.no_grad();
+            return task.Validate(Checked(data.EvaluationBatches(batchSize)), device);
         }
-        model.train(wasTraining);
-        // Over the rows actually evaluated: a streamed set may leave unreadable images out (SkipUnreadableImages).
-        if (evaluated == 0) throw new InvalidDataException("No validation image could be read.");
-        return (lossSum / evaluated, correct / (double)evaluated);
+        finally
+        {
+            model.train(wasTraining);
+        }
     }
 
-    private void SetFrozen(bool value, bool force)
+    /// <summary>The batches with a cancellation check before each.</summary>
+    private IEnumerable<(Tensor Images, TBatch Targets)> Checked(IEnumerable<(Tensor Images, TBatch Targets)> batches)
+    {
+        foreach (var batch in batches)
+        {
+            ThrowIfCancelled();
+            yield return batch;
+        }
+    }
+
+    /// <summary>The options' token, and the MLContext's <c>CancelExecution</c>, stop training with <see cref="OperationCanceledException"/>.</summary>
+    private void ThrowIfCancelled()
+    {
+        options.CancellationToken.ThrowIfCancellationRequested();
+        host.CheckAlive();
+    }
+
+    private void SetFrozen(bool value, bool force, IChannel channel)
     {
         if (!force && value == frozen) return;
         frozen = value;
         foreach (var (name, parameter) in model.named_parameters())
-            parameter.requires_grad = !frozen || name.StartsWith(task.HeadPrefix(model), StringComparison.Ordinal);
+            parameter.requires_grad = !frozen || task.IsHead(name);
         optimizer?.Dispose();
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         optimizer = options.Optimizer switch
@@ -184,22 +198,10 @@ internal sealed class TrainingLoop(IHost host, CspImageClassificationOptions opt
             CspOptimizer.SgdMomentum => torch.optim.SGD(trainable, options.LearningRate, momentum: 0.9, weight_decay: options.WeightDecay),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
         };
-        if (!force) Log(frozen ? "Backbone frozen." : "Backbone unfrozen: training the whole network.");
+        if (!force) channel.Info(frozen ? "Backbone frozen." : "Backbone unfrozen: training the whole network.");
     }
 
-    private string Fingerprint() => string.Join("|", model.Architecture, model.NumClasses, train.Count, validation?.Count ?? 0, options.Epochs,
-        options.BatchSize, options.LearningRate, options.Optimizer, options.WeightDecay, options.Schedule, options.WarmupEpochs,
-        options.LabelSmoothing, options.Augmentation, options.MinCropScale, options.FreezeBackbone, options.UnfreezeAfterEpochs, seed,
-        train.Fingerprint);
-
-    private void Log(string message)
-    {
-        using var channel = host.Start("CspImageClassification");
-        channel.Info(message);
-    }
-
-    private static void SaveState(Dictionary<string, Tensor> weights, string path) =>
-        TorchSharp.PyBridge.Safetensors.SaveStateDict(path, weights);
+    private string Fingerprint() => string.Join("|", task.Identity, train.Count, validation?.Count ?? 0, options.TrainingFingerprint(), seed, train.Fingerprint);
 
     private static void Release(Dictionary<string, Tensor>? weights)
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace MLNet.CSP.Pipelines.Training;
@@ -57,17 +56,12 @@ internal sealed record TrainingState(int CompletedEpochs, string Fingerprint, do
         string Current(string f) => File.Exists(Staged(directory, f)) ? Staged(directory, f) : Path.Combine(directory, f);
         var sums = files.Where(f => File.Exists(Current(f))).ToDictionary(f => f, f => Hash(Current(f)));
         string path = Path.Combine(directory, StateFile);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this with { Checksums = sums }));
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this with { Checksums = sums }));
         foreach (var f in files)
             if (File.Exists(Staged(directory, f))) File.Move(Staged(directory, f), Path.Combine(directory, f), overwrite: true);
     }
 
     private static bool Matches(string file, string expected) => string.Equals(Hash(file), expected, StringComparison.OrdinalIgnoreCase);
 
-    private static string Hash(string file)
-    {
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexString(SHA256.HashData(stream));
-    }
+    private static string Hash(string file) => AtomicFile.Sha256(file);
 }

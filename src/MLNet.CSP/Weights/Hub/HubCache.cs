@@ -50,9 +50,7 @@ internal sealed class HubCache(string root, string repository)
         if (revision != commit && !recorded)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(reference)!);
-            string temporary = reference + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-            File.WriteAllText(temporary, commit);
-            File.Move(temporary, reference, overwrite: true);
+            AtomicFile.WriteAllText(reference, commit);
         }
         return snapshot;
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 
 namespace MLNet.CSP.Weights.Hub;
 
@@ -228,11 +227,7 @@ public static class HubDownloads
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? values.FirstOrDefault() : null;
 
-    private static async Task<string> Sha256Async(string path, CancellationToken cancellation)
-    {
-        await using var stream = File.OpenRead(path);
-        return Convert.ToHexString(await SHA256.HashDataAsync(stream, cancellation).ConfigureAwait(false));
-    }
+    private static Task<string> Sha256Async(string path, CancellationToken cancellation) => AtomicFile.Sha256Async(path, cancellation);
 
     /// <summary>An exclusive lock on <paramref name="path"/> (an OS file lock, so it holds across processes), waited for up to <paramref name="timeout"/>.</summary>
     private static async Task<IDisposable> HoldLockAsync(string path, TimeSpan timeout, CancellationToken cancellation)

@@ -8,6 +8,7 @@ namespace MLNet.CSP.Tests.Pipelines.AutoML;
 
 /// <summary>The AutoML search end to end on a tiny Fashion-MNIST set with budgets of seconds.</summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class ExperimentTests : TempDirectoryTest
 {
     /// <summary>A tiny Fashion-MNIST set: <paramref name="perClass"/> training and <paramref name="validationPerClass"/> validation images per class.</summary>

@@ -7,6 +7,7 @@ namespace MLNet.CSP.Tests.Pipelines.AutoML;
 
 /// <summary>The final fit on its own: a given winner, a given cost, the training and validation images of the tiny set.</summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class FinalFitStageTests : TempDirectoryTest
 {
     private SearchStateSetup Create(uint seconds, CancellationToken token = default, IProgress<CspTrialResult>? progress = null, int? maxEpochs = 2) =>

@@ -6,6 +6,7 @@ namespace MLNet.CSP.Tests.Pipelines.AutoML;
 /// <summary>The fine-tuning stage on its own, on the tiny set with given costs: random search (full-length trials, and what it does
 /// when its only cost estimate is a forward pass) and successive halving.</summary>
 [TestClass]
+[TestCategory("Slow")]
 public sealed class FineTuneStageTests : TempDirectoryTest
 {
     [TestMethod]

@@ -1,3 +1,4 @@
+using MLNet.CSP.Pipelines.Training;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Pipelines.AutoML;
 using MLNet.CSP.Pipelines.Classification;

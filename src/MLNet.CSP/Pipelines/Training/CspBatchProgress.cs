@@ -1,4 +1,4 @@
-namespace MLNet.CSP.Pipelines.Classification;
+namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>Progress within an epoch, for progress bars (<c>Options.BatchCallback</c>).</summary>
 /// <param name="Epoch">1-based epoch.</param>

@@ -1,40 +1,41 @@
-namespace MLNet.CSP.Pipelines.Classification;
+namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>
-/// The training rows in memory (<see cref="CspCacheMode.Always"/>): each image decoded once, resized so its shorter side is the
-/// evaluation resize size, and kept as bytes (3 x H x W), with its 0-based class. Batches are cut from here every epoch.
+/// The training rows in memory (<see cref="CspCacheMode.Always"/>): each image decoded once and kept as its layout stores it,
+/// with its target. Batches are cut from here every epoch.
 /// </summary>
-internal sealed class TrainingImages : ImageTrainingSet
+internal sealed class CachedTrainingImages<TTarget, TBatch> : ImageTrainingSet<TTarget, TBatch>
 {
     private readonly List<Tensor> images = [];
     private bool ownsImages = true;
 
-    private TrainingImages(ImagePreprocessing preprocessing) : base(preprocessing, [])
+    private CachedTrainingImages(TrainingImageLayout<TTarget, TBatch> layout) : base(layout, [])
     {
     }
 
     /// <summary>Bytes the cached pixels take.</summary>
     public long Bytes => images.Sum(t => t.numel());
 
-    /// <summary>Reads every row; a missing label or an undecodable image fails naming its row.</summary>
-    public static TrainingImages Read(IDataView data, string imageColumn, ImageColumnKind kind, string labelColumn, int classes,
-        ImagePreprocessing preprocessing, CancellationToken cancellation)
+    /// <summary>Reads every row; a bad target or an undecodable image fails naming its row.</summary>
+    public static CachedTrainingImages<TTarget, TBatch> Read(IDataView data, string imageColumn, ImageColumnKind kind,
+        TrainingImageLayout<TTarget, TBatch> layout, CancellationToken cancellation)
     {
-        var result = new TrainingImages(preprocessing);
+        var result = new CachedTrainingImages<TTarget, TBatch>(layout);
         try
         {
-            TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (_, readImage, label) =>
+            TrainingRows.Read(data, imageColumn, kind, layout, cancellation, (_, readImage, readTarget) =>
             {
                 var (decoded, owns) = readImage();
                 try
                 {
-                    result.images.Add(ToStoredPixels(decoded, preprocessing));
+                    var target = readTarget(decoded.Width, decoded.Height);
+                    result.images.Add(layout.Store(decoded));
+                    result.TargetList.Add(target);
                 }
                 finally
                 {
                     if (owns) decoded.Dispose();
                 }
-                result.LabelList.Add(label);
             });
             return result;
         }
@@ -46,13 +47,13 @@ internal sealed class TrainingImages : ImageTrainingSet
     }
 
     /// <inheritdoc />
-    public override ImageTrainingSet Subset(IEnumerable<int> indices)
+    public override ImageTrainingSet<TTarget, TBatch> Subset(IEnumerable<int> indices)
     {
-        var subset = new TrainingImages(Preprocessing) { ownsImages = false };
+        var subset = new CachedTrainingImages<TTarget, TBatch>(Layout) { ownsImages = false };
         foreach (int i in indices)
         {
             subset.images.Add(images[i]);
-            subset.LabelList.Add(LabelList[i]);
+            subset.TargetList.Add(TargetList[i]);
         }
         return subset;
     }

@@ -1,4 +1,4 @@
-namespace MLNet.CSP.Pipelines.Classification;
+namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>
 /// The training rows decoded again every epoch: the set keeps, per row, only what it needs to read the image again: the
@@ -7,7 +7,7 @@ namespace MLNet.CSP.Pipelines.Classification;
 /// the pass's order; the order and the augmentation are drawn exactly as for the cached set, so a seed trains the same model.
 /// Images without a file or bytes (made in memory) are kept decoded.
 /// </summary>
-internal sealed class StreamedTrainingImages : ImageTrainingSet
+internal sealed class StreamedTrainingImages<TTarget, TBatch> : ImageTrainingSet<TTarget, TBatch>
 {
     private readonly List<RowSource> sources;
     private readonly int workers;
@@ -16,8 +16,8 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
     private readonly Action<string>? warn;
     private bool ownsSources = true;
 
-    private StreamedTrainingImages(ImagePreprocessing preprocessing, List<long> labels, List<RowSource> sources, int workers, int prefetchBatches,
-        bool skipUnreadable, Action<string>? warn) : base(preprocessing, labels)
+    private StreamedTrainingImages(TrainingImageLayout<TTarget, TBatch> layout, List<TTarget> targets, List<RowSource> sources, int workers, int prefetchBatches,
+        bool skipUnreadable, Action<string>? warn) : base(layout, targets)
     {
         this.sources = sources;
         this.workers = workers;
@@ -55,39 +55,40 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
     public int SkippedLastPass { get; private set; }
 
     /// <summary>
-    /// Reads the labels and where each image comes from, keeping encoded files in memory up to <paramref name="encodedBudget"/>
-    /// bytes; a missing label or an unreadable image fails naming its row.
+    /// Reads the targets and where each image comes from, keeping encoded files in memory up to <paramref name="encodedBudget"/>
+    /// bytes; a bad target or an unreadable image fails naming its row.
     /// </summary>
-    public static StreamedTrainingImages Read(IDataView data, string imageColumn, ImageColumnKind kind, string labelColumn, int classes,
-        ImagePreprocessing preprocessing, int workers, bool skipUnreadable, Action<string>? warn, CancellationToken cancellation, long encodedBudget = 0)
+    public static StreamedTrainingImages<TTarget, TBatch> Read(IDataView data, string imageColumn, ImageColumnKind kind, TrainingImageLayout<TTarget, TBatch> layout,
+        int workers, bool skipUnreadable, Action<string>? warn, CancellationToken cancellation, long encodedBudget = 0)
     {
-        var labels = new List<long>();
+        var targets = new List<TTarget>();
         var sources = new List<RowSource>();
-        var result = new StreamedTrainingImages(preprocessing, labels, sources, workers, CspDefaults.PrefetchBatches, skipUnreadable, warn);
+        var result = new StreamedTrainingImages<TTarget, TBatch>(layout, targets, sources, workers, CspDefaults.PrefetchBatches, skipUnreadable, warn);
         try
         {
             if (kind == ImageColumnKind.EncodedBytes)
             {
                 ValueGetter<VBuffer<byte>>? bytes = null;
                 VBuffer<byte> buffer = default;
-                TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (row, readImage, label) =>
+                TrainingRows.Read(data, imageColumn, kind, layout, cancellation, (row, readImage, readTarget) =>
                 {
-                    readImage().Image.Dispose(); // decodes once, so a damaged image fails here naming its row, as when caching
+                    // Decodes once, so a damaged image fails here naming its row, as when caching; the target needs its size.
+                    using (var decoded = readImage().Image) targets.Add(readTarget(decoded.Width, decoded.Height));
                     bytes ??= row.GetGetter<VBuffer<byte>>(data.Schema[imageColumn]);
                     bytes(ref buffer);
                     sources.Add(new RowSource(row.Position, null, buffer.DenseValues().ToArray(), null));
-                    labels.Add(label);
                 });
                 return result;
             }
             long kept = 0;
             int verified = 0;
             bool? filesMatch = null;
-            TrainingRows.Read(data, imageColumn, kind, labelColumn, classes, cancellation, (row, readImage, label) =>
+            TrainingRows.Read(data, imageColumn, kind, layout, cancellation, (row, readImage, readTarget) =>
             {
                 var (decoded, owns) = readImage();
                 try
                 {
+                    var target = readTarget(decoded.Width, decoded.Height);
                     long dataRow = row.Position;
                     string? file = decoded.Tag is string tag && File.Exists(tag) ? Path.GetFullPath(tag) : null;
                     // LoadImages tags an image with its file; a transform after it (a resize, a grey conversion) may keep the
@@ -110,14 +111,14 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
                     }
                     else
                     {
-                        sources.Add(new RowSource(dataRow, null, null, ToStoredPixels(decoded, preprocessing)));
+                        sources.Add(new RowSource(dataRow, null, null, layout.Store(decoded)));
                     }
+                    targets.Add(target);
                 }
                 finally
                 {
                     if (owns) decoded.Dispose();
                 }
-                labels.Add(label);
             });
             return result;
         }
@@ -129,10 +130,10 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
     }
 
     /// <inheritdoc />
-    public override ImageTrainingSet Subset(IEnumerable<int> indices)
+    public override ImageTrainingSet<TTarget, TBatch> Subset(IEnumerable<int> indices)
     {
         var list = indices.ToList();
-        return new StreamedTrainingImages(Preprocessing, [.. list.Select(i => LabelList[i])], [.. list.Select(i => sources[i])], workers, prefetchBatches, skipUnreadable, warn)
+        return new StreamedTrainingImages<TTarget, TBatch>(Layout, [.. list.Select(i => TargetList[i])], [.. list.Select(i => sources[i])], workers, prefetchBatches, skipUnreadable, warn)
         {
             ownsSources = false,
         };
@@ -241,12 +242,12 @@ internal sealed class StreamedTrainingImages : ImageTrainingSet
         {
             // A file's bytes decode as LoadImages decodes the file (ML.NET's decoder); a bytes column's as the cached path does.
             using var fromMemory = source.File is null ? ImageTensors.Decode(encoded) : MLImage.CreateFromStream(new MemoryStream(encoded, writable: false));
-            return ToStoredPixels(fromMemory, Preprocessing);
+            return Layout.Store(fromMemory);
         }
         if (EncodedImageFile.Problem(source.File!) is { } problem)
             throw new InvalidDataException($"the file is truncated or damaged: {problem}");
         using var image = MLImage.CreateFromFile(source.File!);
-        return ToStoredPixels(image, Preprocessing);
+        return Layout.Store(image);
     }
 
     /// <inheritdoc />

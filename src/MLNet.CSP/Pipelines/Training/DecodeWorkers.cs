@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace MLNet.CSP.Pipelines.Classification;
+namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>
 /// Dedicated threads that decode images for one streamed pass. Each runs libtorch on one intra-op thread, so the workers'

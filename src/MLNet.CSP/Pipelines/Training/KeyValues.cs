@@ -1,4 +1,4 @@
-namespace MLNet.CSP.Pipelines.Classification;
+namespace MLNet.CSP.Pipelines.Training;
 
 /// <summary>The label's key names (its <c>KeyValues</c> annotation, when text), kept so predictions map back to names.</summary>
 internal static class KeyValues

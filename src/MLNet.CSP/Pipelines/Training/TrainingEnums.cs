@@ -1,6 +1,6 @@
-namespace MLNet.CSP.Pipelines.Classification;
+namespace MLNet.CSP.Pipelines.Training;
 
-/// <summary>Optimizer of <see cref="CspImageClassificationTrainer"/>.</summary>
+/// <summary>Optimizer of the trainers (<see cref="CspTrainingOptions.Optimizer"/>).</summary>
 public enum CspOptimizer
 {
     /// <summary>SGD with momentum 0.9 (Nesterov off).</summary>

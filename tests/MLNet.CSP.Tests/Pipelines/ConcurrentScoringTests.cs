@@ -1,0 +1,48 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.CSP.Backend;
+using MLNet.CSP.Pipelines.Featurizer;
+using TorchSharp;
+
+namespace MLNet.CSP.Tests.Pipelines;
+
+/// <summary>
+/// Scoring from many threads: components with different <c>TorchThreads</c> scoring at once give the numbers each gives alone,
+/// and the process's libtorch thread count is what it was before.
+/// </summary>
+[TestClass]
+public sealed class ConcurrentScoringTests
+{
+    [TestMethod]
+    [Timeout(300_000)]
+    public void ComponentsWithDifferentThreadCountsScoreTogetherAsAlone()
+    {
+        var ml = new MLContext(seed: 2);
+        var rows = FashionMnist.Load("test").Take(12).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var images = ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(data).Transform(data);
+        ITransformer Featurizer(int threads) => ml.Transforms.CspFeaturize(new CspFeaturizerOptions
+        {
+            InputColumnName = "Image", OutputColumnName = "Features", Architecture = "cs3darknet_s", ImageSize = 64, TorchThreads = threads, BatchSize = 4,
+        }).Fit(images);
+        var one = Featurizer(1);
+        var two = Featurizer(2);
+        float[][] Score(ITransformer model) => [.. model.Transform(images).GetColumn<float[]>("Features")];
+        var aloneOne = Score(one);
+        var aloneTwo = Score(two);
+
+        int before = torch.get_num_threads();
+        var work = Enumerable.Range(0, 8).Select(i => Task.Run(() => (i, Score(i % 2 == 0 ? one : two)))).ToArray();
+        Assert.IsTrue(Task.WaitAll(work, TimeSpan.FromMinutes(4)), "Concurrent scoring finished.");
+        foreach (var (i, scores) in work.Select(t => t.Result))
+        {
+            var alone = i % 2 == 0 ? aloneOne : aloneTwo;
+            for (int r = 0; r < alone.Length; r++) CollectionAssert.AreEqual(alone[r], scores[r], $"Worker {i}, row {r}: the same numbers as alone.");
+        }
+        Assert.AreEqual(before, torch.get_num_threads(), "The process's count is as it was.");
+        Assert.AreEqual(0, TorchThreads.OpenScopes);
+        (one as IDisposable)?.Dispose();
+        (two as IDisposable)?.Dispose();
+    }
+}
