@@ -1,12 +1,14 @@
 namespace MLNet.CSP.Backend;
 
 /// <summary>
-/// libtorch's intra-op thread count while a component computes. The setting is process-wide, so components take turns by
+/// libtorch's intra-op thread count while a component computes. libtorch keeps a count per thread (OpenMP's) and a process
+/// default that threads take when they first compute, and setting it on one thread changes both; so components take turns by
 /// count: any number of scopes asking for the same count run together, a scope asking for another count waits until they are
-/// done, and when the last scope ends the process's count is what it was before the first began. So components scoring on
-/// different threads with different counts each compute with their own count (the numbers they give alone), and the count is
-/// set once for a burst of same-count work instead of flipped around every batch. A scope opened inside another on the same
-/// thread (a component called while another computes) runs with the outer count instead of waiting for itself.
+/// done. Each thread computes with the scope's count and gets its own count back when its scope ends; when the last scope
+/// ends, the process default (and that thread's count) is what the process had before the first began. So components scoring
+/// on different threads with different counts each compute with their own count (the numbers they give alone) and leave no
+/// thread changed. A scope opened inside another on the same thread (a component called while another computes) runs with
+/// the outer count instead of waiting for itself.
 /// </summary>
 internal static class TorchThreads
 {
@@ -17,6 +19,9 @@ internal static class TorchThreads
 
     [ThreadStatic]
     private static int heldHere;
+
+    [ThreadStatic]
+    private static int threadBefore;
 
     /// <summary>Scopes open now in the process (for tests).</summary>
     internal static int OpenScopes
@@ -42,8 +47,7 @@ internal static class TorchThreads
                 current = wanted;
             }
             holders++;
-            heldHere++;
-            // On this thread too: libtorch keeps a count per thread that first used it while another count was set.
+            if (heldHere++ == 0) threadBefore = torch.get_num_threads();
             if (torch.get_num_threads() != current) torch.set_num_threads(current);
             return new Scope();
         }
@@ -54,9 +58,13 @@ internal static class TorchThreads
         lock (Gate)
         {
             holders--;
-            heldHere--;
-            if (holders > 0) return;
-            if (torch.get_num_threads() != restoreTo) torch.set_num_threads(restoreTo);
+            if (--heldHere > 0) return;
+            if (holders > 0)
+            {
+                if (torch.get_num_threads() != threadBefore) torch.set_num_threads(threadBefore);
+                return;
+            }
+            torch.set_num_threads(restoreTo); // this thread's count and the default other threads take
             Monitor.PulseAll(Gate);
         }
     }

@@ -39,7 +39,7 @@ public sealed class TorchThreadsTests
         using var releaseFirst = new ManualResetEventSlim();
         using var secondOpen = new ManualResetEventSlim();
         using var otherOpen = new ManualResetEventSlim();
-        int countSeenByOther = 0;
+        int countSeenByOther = 0, secondBefore = 0, secondAfter = 0;
         var first = Task.Run(() =>
         {
             using (TorchThreads.Use(1))
@@ -52,10 +52,13 @@ public sealed class TorchThreadsTests
         // The same count: opens at once, while the first is open.
         var second = Task.Run(() =>
         {
+            secondBefore = torch.get_num_threads();
             using (TorchThreads.Use(1)) secondOpen.Set();
+            secondAfter = torch.get_num_threads();
         });
         Assert.IsTrue(secondOpen.Wait(Patience), "A scope of the same count does not wait.");
         second.Wait(Patience);
+        Assert.AreEqual(secondBefore, secondAfter, "A thread whose scope ended while others were open has its own count back (libtorch keeps one per thread).");
         // Another count waits until no scope of count 1 is open.
         var other = Task.Run(() =>
         {
