@@ -3,7 +3,8 @@ using Microsoft.ML;
 
 // Usage: MLNet.CSP.LoadProbe <model.zip> <image-list.txt> <vector-column> <output.bin>
 // Loads the model with a fresh MLContext (no MLNet.CSP call before), transforms one row per image path of the
-// list (column "ImagePath", plus "Image" loaded from it), and writes the vector column's values as raw floats.
+// list (column "ImagePath", plus "Image" loaded from it, and an empty text "Label" for models that map their labels to keys
+// themselves, as the AutoML search's do), and writes the vector column's values as raw floats.
 if (args.Length != 4)
 {
     Console.Error.WriteLine("Usage: MLNet.CSP.LoadProbe <model.zip> <image-list.txt> <vector-column> <output.bin>");
@@ -24,4 +25,6 @@ return 0;
 internal sealed class ImageRow
 {
     public string ImagePath { get; set; } = "";
+
+    public string Label { get; set; } = "";
 }

@@ -84,6 +84,43 @@ public sealed class TorchBackendTests
         Assert.IsTrue(gradientFault.All(r => r.OutputError < SelfCheckResult.Tolerance && !r.Passed && r.WeightGradientError > 0.05));
     }
 
+    /// <summary>An AMD processor whose CPUID shows its caches (a 32 KB L1 data cache in leaf 0x8000001D): a visible topology.</summary>
+    private static (int, int, int, int) VisibleAmd(int leaf, int sub) => leaf switch
+    {
+        0 => (16, 0x68747541, 0x444d4163, 0x69746e65),
+        unchecked((int)0x80000000) => (unchecked((int)0x80000028), 0, 0, 0),
+        unchecked((int)0x8000001D) when sub == 0 => (1 | (1 << 5), (7 << 22) | 63, 63, 0),
+        _ => (0, 0, 0, 0),
+    };
+
+    [TestMethod]
+    public void AHealthyMachineWithAVisibleTopologyKeepsOneDnn()
+    {
+        TorchBackend.TopologyReader = VisibleAmd;
+        var checkedPaths = new List<ConvolutionPath>();
+        TorchBackend.SelfCheck = (path, _) => { checkedPaths.Add(path); return [new SelfCheckResult($"case on {path}", 0, 0, 0)]; };
+        TorchBackend.Reset();
+        var status = TorchBackend.Status;
+        Assert.IsFalse(status.Topology.IsHidden, status.Describe());
+        Assert.AreEqual(ConvolutionPath.OneDnn, status.Path, status.Describe());
+        CollectionAssert.AreEqual(new[] { ConvolutionPath.OneDnn }, checkedPaths, "oneDNN is checked first and kept when right.");
+        Assert.IsEmpty(status.Rejected);
+    }
+
+    [TestMethod]
+    public void OneDnnFailingItsCheckOnAVisibleTopologyFallsBackToChannelsLastGemm()
+    {
+        TorchBackend.TopologyReader = VisibleAmd;
+        TorchBackend.SelfCheck = (path, _) => [new SelfCheckResult($"case on {path}", path == ConvolutionPath.OneDnn ? 0.2 : 0, 0, 0)];
+        TorchBackend.Reset();
+        var status = TorchBackend.Status;
+        Assert.IsFalse(status.Topology.IsHidden);
+        Assert.AreEqual(ConvolutionPath.ChannelsLastGemm, status.Path, status.Describe());
+        Assert.IsTrue(status.IsReliable);
+        Assert.HasCount(1, status.Rejected);
+        StringAssert.Contains(status.Rejected[0], "OneDnn");
+    }
+
     [TestMethod]
     public void WhenNoPathIsRightEveryNetworkCallThrowsWithTheFindings()
     {

@@ -73,6 +73,9 @@ public sealed class CspImageClassificationExperimentOptions
     /// <summary>The longest budget a timer can hold (about 24 days).</summary>
     public const uint MaxTrainingTimeInSeconds = int.MaxValue / 1000;
 
+    /// <summary>Where the search's time comes from: the system's; tests pass a fake clock so time is an input, not an outcome.</summary>
+    internal TimeProvider Time { get; set; } = TimeProvider.System;
+
     internal CspImageClassificationExperimentOptions Clone() => (CspImageClassificationExperimentOptions)MemberwiseClone();
 
     internal void Validate()

@@ -9,7 +9,7 @@ internal sealed class ExperimentRun(MLContext ml, CspImageClassificationExperime
 {
     public CspExperimentResult Run()
     {
-        var clock = new SearchClock(TimeSpan.FromSeconds(options.TrainingTimeInSeconds), cancellationToken);
+        var clock = new SearchClock(TimeSpan.FromSeconds(options.TrainingTimeInSeconds), cancellationToken, options.Time);
         var host = ((IHostEnvironment)ml).Register("CspAutoML");
         using var log = host.Start("CspAutoML");
         int seed = options.Seed ?? host.Rand.Next();

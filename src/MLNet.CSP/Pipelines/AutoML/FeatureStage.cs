@@ -82,7 +82,7 @@ internal sealed class FeatureStage(SearchState state)
             });
             return true;
         }
-        var watch = Stopwatch.StartNew();
+        var watch = state.Clock.StartTimer();
         using var memory = new MemorySampler();
         CspFeaturizerTransformer? featurizer = null;
         IDataView trainFeatures, validationFeatures;
@@ -113,13 +113,13 @@ internal sealed class FeatureStage(SearchState state)
         bool go = true;
         for (int i = 0; i < pending.Count && go; i++)
             go = RunHead(combo, pending[i], i == 0 ? firstId : state.NextTrialId(), announce: i > 0, featurizer, trainFeatures, validationFeatures,
-                i == 0 ? watch : Stopwatch.StartNew(), stageEnd, scores);
+                i == 0 ? watch : state.Clock.StartTimer(), stageEnd, scores);
         if (!state.Best.Owns(featurizer)) featurizer.Dispose();
         return go;
     }
 
     private bool RunHead((string, int) combo, CspImageClassificationSearchSpace p, int id, bool announce, CspFeaturizerTransformer featurizer,
-        IDataView trainFeatures, IDataView validationFeatures, Stopwatch watch, double stageEnd, Dictionary<(string, int), double> scores)
+        IDataView trainFeatures, IDataView validationFeatures, SearchTimer watch, double stageEnd, Dictionary<(string, int), double> scores)
     {
         long dimensions = trainFeatures.Schema[FeaturesColumnName].Type.GetValueCount();
         double left = state.Clock.SecondsLeftUntil(stageEnd);
@@ -139,7 +139,7 @@ internal sealed class FeatureStage(SearchState state)
         using var token = state.Clock.TrialToken(headEnd);
         var context = state.TrialContext(state.TrialSeed(TrialHistory.Key(CspSearchStage.Features, 0, 0, p)), id);
         using var cancel = token.Token.Register(context.CancelExecution);
-        var headWatch = Stopwatch.StartNew();
+        var headWatch = state.Clock.StartTimer();
         try
         {
             var head = HeadTrainers.Create(context, p.Head, LabelColumnName, FeaturesColumnName).Fit(trainFeatures);

@@ -76,7 +76,7 @@ internal sealed class FinalFitStage(SearchState state)
         };
         state.Info(FormattableString.Invariant($"Final fit: {p}{(epochs > 0 ? $" for {epochs} epochs" : "")} on all {rows} images (training and validation), about {estimate:F0} s of the {state.Clock.SecondsLeft:F0} s left."));
         state.Started(started);
-        var watch = Stopwatch.StartNew();
+        var watch = state.Clock.StartTimer();
         using var memory = new MemorySampler();
         using var token = state.Clock.TrialToken();
         try

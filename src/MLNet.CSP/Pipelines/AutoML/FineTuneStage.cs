@@ -162,7 +162,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             });
 
         state.Started(new CspTrialResult { TrialId = candidate.Id, Stage = CspSearchStage.FineTune, Rung = rung, Epochs = stopAfter, ScheduleEpochs = scheduleEpochs, Parameters = p, Status = CspTrialStatus.Running });
-        var watch = Stopwatch.StartNew();
+        var watch = state.Clock.StartTimer();
         using var memory = new MemorySampler();
         using var token = state.Clock.TrialToken();
         CspImageClassificationTransformer? model = null;
@@ -226,7 +226,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
             Epochs = scheduleEpochs, StopAfterEpoch = stopAfter, BatchSize = state.Options.BatchSize,
             LearningRate = p.LearningRate, WeightDecay = p.WeightDecay, LabelSmoothing = p.LabelSmoothing, Augmentation = p.Augmentation,
             FreezeBackbone = p.FreezeBackbone, CacheMode = state.Options.CacheMode, TorchThreads = state.Options.TorchThreads,
-            Device = state.Options.Device, CancellationToken = token,
+            Device = state.Options.Device, CancellationToken = token, Time = state.Clock.Time,
             CheckpointDirectory = checkpointDirectory, RescheduleAfterEpoch = rescheduleAfterEpoch, MetricsCallback = epochEnded,
         };
         return context.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data);
@@ -294,7 +294,7 @@ internal sealed class FineTuneStage(SearchState state, IReadOnlyList<(string Arc
                 Device = state.Options.Device,
             }).Fit(sample);
             featurizer.Transform(sample).GetColumn<VBuffer<float>>(FeatureStage.FeaturesColumnName).LongCount();
-            var watch = Stopwatch.StartNew();
+            var watch = state.Clock.StartTimer();
             long rows = featurizer.Transform(sample).GetColumn<VBuffer<float>>(FeatureStage.FeaturesColumnName).LongCount();
             state.Costs.RecordForward(combo, watch.Elapsed.TotalSeconds, rows);
         }

@@ -111,6 +111,9 @@ public abstract class CspTrainingOptions : CspNetworkOptions
     /// </summary>
     internal int? StopAfterEpoch { get; set; }
 
+    /// <summary>Where epoch and throughput times come from (the system's; an AutoML search passes its own clock).</summary>
+    internal TimeProvider Time { get; set; } = TimeProvider.System;
+
     /// <summary>The option values that identify a run for resuming (with the data and the task's own settings).</summary>
     internal string TrainingFingerprint() => string.Join("|", Epochs, BatchSize, LearningRate, Optimizer, WeightDecay, Schedule, WarmupEpochs,
         FreezeBackbone, UnfreezeAfterEpochs);

@@ -6,7 +6,11 @@ using MLNet.CSP.Pipelines.AutoML;
 
 namespace MLNet.CSP.Tests.Pipelines.AutoML;
 
-/// <summary>The AutoML search end to end on a tiny Fashion-MNIST set with budgets of seconds.</summary>
+/// <summary>
+/// The AutoML search end to end on a tiny Fashion-MNIST set with budgets of seconds. Every test but one runs on
+/// <see cref="FakeSearchTime"/> (time advances as the search reads it), so what a budget allows is the same on any machine;
+/// <see cref="OnTheRealClockASearchReturnsWithinItsBudget"/> checks the budget against the wall clock, with a generous bound.
+/// </summary>
 [TestClass]
 [TestCategory("Slow")]
 public sealed class ExperimentTests : TempDirectoryTest
@@ -25,8 +29,9 @@ public sealed class ExperimentTests : TempDirectoryTest
         return (ml, Images(train), Images(validation));
     }
 
-    private static CspImageClassificationExperimentOptions Options(uint seconds, string? checkpoints = null) => new()
+    private static CspImageClassificationExperimentOptions Options(uint seconds, string? checkpoints = null, TimeProvider? time = null) => new()
     {
+        Time = time ?? FakeSearchTime.Create(),
         TrainingTimeInSeconds = seconds,
         Seed = 3,
         CropFraction = 1.0,
@@ -39,6 +44,7 @@ public sealed class ExperimentTests : TempDirectoryTest
     };
 
     [TestMethod]
+    [Timeout(600_000)]
     public async Task SearchesBothStagesWithinTheBudgetAndTheBestModelReloadsInAnotherProcess()
     {
         var (ml, train, validation) = Tiny();
@@ -47,14 +53,12 @@ public sealed class ExperimentTests : TempDirectoryTest
         ml.Log += (_, e) => { if (e.Source.Contains("CspAutoML", StringComparison.Ordinal)) lock (log) log.Add(e.RawMessage); };
         var experiment = ml.CspAutoML().CreateImageClassificationExperiment(Options(30, Path.Combine(Folder, "search")))
             .SetDataset(train, validation).SetSearchSpace<TinySpace>().SetProgress(new SynchronousProgress(reported));
-        var watch = Stopwatch.StartNew();
         var result = await experiment.RunAsync();
-        watch.Stop();
         foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
-        Console.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s for a 30 s budget; best {result.BestTrial}");
+        Console.WriteLine($"{result.Elapsed.TotalSeconds:F1} s (search time) for a 30 s budget; best {result.BestTrial}");
 
-        Assert.IsLessThanOrEqualTo(30 + 10, watch.Elapsed.TotalSeconds, "The budget is kept (within 10 s).");
-        Assert.IsGreaterThanOrEqualTo(30 * 0.8, watch.Elapsed.TotalSeconds, "The budget is used: fine-tuning brackets fill the time left.");
+        Assert.IsLessThanOrEqualTo(30.0, result.Elapsed.TotalSeconds, "The budget is kept.");
+        Assert.IsGreaterThanOrEqualTo(30 * 0.8, result.Elapsed.TotalSeconds, "The budget is used: fine-tuning brackets fill the time left.");
         var features = result.Trials.Where(t => t.Stage == CspSearchStage.Features && t.Status == CspTrialStatus.Completed).ToList();
         var fineTune = result.Trials.Where(t => t.Stage == CspSearchStage.FineTune && t.Status is CspTrialStatus.Completed or CspTrialStatus.Pruned).ToList();
         Assert.IsTrue(features.Select(t => (t.Parameters.ImageSize, t.Parameters.Head)).Distinct().Count() >= 2, "Stage 1 fits several heads.");
@@ -79,14 +83,22 @@ public sealed class ExperimentTests : TempDirectoryTest
         var csv = File.ReadAllLines(result.TrialHistoryPath!);
         Assert.HasCount(result.Trials.Count + 1, csv);
 
-        string zip = Path.Combine(Folder, "best.zip");
+        // The best model (a fine-tuned or frozen-feature classifier behind the search's own label map) reloads in a fresh process
+        // with the same scores.
+        string zip = Path.Combine(Folder, "best.zip"), list = Path.Combine(Folder, "images.txt"), output = Path.Combine(Folder, "scores.bin");
         ml.Model.Save(result.Model, train.Schema, zip);
-        var loaded = ml.Model.Load(zip, out _);
+        File.WriteAllLines(list, validation.GetColumn<string>("ImagePath"));
+        FeaturizerTests.RunProbe(zip, list, "Score", output);
         var expected = result.Model.Transform(validation).GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray();
-        CollectionAssert.AreEqual(expected, loaded.Transform(validation).GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray());
+        var bytes = File.ReadAllBytes(output);
+        var fresh = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, fresh, 0, bytes.Length);
+        CollectionAssert.AreEqual(expected, fresh, "Same scores after Model.Load in another process.");
+        result.Dispose();
     }
 
     [TestMethod]
+    [Timeout(600_000)]
     public async Task TheBestModelGivesIdenticalPredictionsInAFreshProcess()
     {
         var (ml, train, validation) = Tiny(perClass: 16);
@@ -110,6 +122,7 @@ public sealed class ExperimentTests : TempDirectoryTest
     }
 
     [TestMethod]
+    [Timeout(600_000)]
     public async Task RandomSearchMeasuresEachCombinationsFirstEpochThenRunsFullLengthTrials()
     {
         var (ml, train, validation) = Tiny(perClass: 16);
@@ -121,7 +134,7 @@ public sealed class ExperimentTests : TempDirectoryTest
         // No first stage measured anything: a combination's first trial runs one epoch of its schedule to measure the cost
         // (the timed forward pass is only an estimate), later ones of that combination run their full length directly.
         Assert.IsTrue(result.Trials.All(t => t.Stage == CspSearchStage.FineTune));
-        var measuring = result.Trials.Where(t => t.Rung is not null).ToList();
+        var measuring = result.Trials.Where(t => t.Rung is not null && t.Status != CspTrialStatus.NotStarted).ToList(); // planned ones the time left did not fit are listed too
         Assert.IsTrue(measuring.All(t => t is { Rung: 0, Epochs: 1, ScheduleEpochs: 2 }), "Only measuring rungs: one epoch of the full schedule.");
         Assert.AreEqual(measuring.Count, measuring.Select(t => (t.Parameters.Architecture, t.Parameters.ImageSize, t.Parameters.FreezeBackbone)).Distinct().Count(),
             "One measuring rung per architecture, size and frozen flag.");
@@ -132,19 +145,18 @@ public sealed class ExperimentTests : TempDirectoryTest
     }
 
     [TestMethod]
+    [Timeout(600_000)]
     public async Task TheFinalFitTrainsTheWinnerAgainWithinTheBudget()
     {
         var (ml, train, validation) = Tiny(perClass: 16);
         var options = Options(30, Path.Combine(Folder, "search"));
         (options.FeatureStageFraction, options.FinalFitFraction) = (0.2, 0.35);
-        var watch = Stopwatch.StartNew();
         var result = await ml.CspAutoML().CreateImageClassificationExperiment(options).SetDataset(train, validation).SetSearchSpace<TinySpace>().RunAsync();
-        watch.Stop();
         foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
 
-        Assert.IsLessThanOrEqualTo(30 + 10, watch.Elapsed.TotalSeconds, "The budget is kept (within 10 s).");
+        Assert.IsLessThanOrEqualTo(30.0, result.Elapsed.TotalSeconds, "The budget is kept.");
         Assert.IsTrue(result.Trials.Any(t => t.Stage == CspSearchStage.FineTune && t.Status is CspTrialStatus.Completed or CspTrialStatus.Pruned), "Stage 2 ran before the time kept back.");
-        Assert.IsTrue(result.Trials.Where(t => t.Stage != CspSearchStage.FinalFit).All(t => t.EndedAtSeconds <= 30 * 0.65 + 2), "Stages 1 and 2 end where the final fit's time starts.");
+        Assert.IsTrue(result.Trials.Where(t => t.Stage != CspSearchStage.FinalFit).All(t => t.EndedAtSeconds <= 30 * 0.65 + 1), "Stages 1 and 2 end where the final fit's time starts.");
         var best = result.BestTrial;
         var final = result.FinalFit ?? throw new AssertFailedException("No final fit.");
         Assert.AreEqual(CspTrialStatus.Completed, final.Status);
@@ -161,25 +173,22 @@ public sealed class ExperimentTests : TempDirectoryTest
     }
 
     [TestMethod]
-    public async Task CancellingReturnsTheBestSoFarPromptly()
+    [Timeout(600_000)]
+    public async Task CancellingReturnsTheBestSoFarWithoutFinishingTheRunningTrial()
     {
         var (ml, train, validation) = Tiny();
         using var cancel = new CancellationTokenSource();
-        var watch = Stopwatch.StartNew();
-        // Cancelled from a timer thread 0.5 s into the first fine-tuning trial (64 px: it takes seconds), as a user's Cancel button would.
+        // Cancelled as the first fine-tuning trial starts, as a user's Cancel button would: the trial stops at its next batch.
         var experiment = ml.CspAutoML().CreateImageClassificationExperiment(Options(600)).SetDataset(train, validation).SetSearchSpace<SlowTrialSpace>()
             .SetProgress(new SynchronousProgress(t =>
             {
-                if (t.Stage == CspSearchStage.FineTune && t.Status == CspTrialStatus.Running) cancel.CancelAfter(500);
+                if (t.Stage == CspSearchStage.FineTune && t.Status == CspTrialStatus.Running) cancel.Cancel();
             }));
         var result = await experiment.RunAsync(cancel.Token);
-        double returnedAt = watch.Elapsed.TotalSeconds;
         var fineTuning = result.Trials.Where(t => t.Stage == CspSearchStage.FineTune).ToList();
         foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
-        double cancelledAt = fineTuning[0].EndedAtSeconds - fineTuning[0].Duration.TotalSeconds + 0.5;
-        Console.WriteLine($"Cancelled at about {cancelledAt:F1} s, returned at {returnedAt:F1} s; best {result.BestTrial}");
         Assert.IsTrue(result.Cancelled);
-        Assert.IsLessThan(10, returnedAt - cancelledAt, "A 600 s search returns within seconds of the cancellation.");
+        Assert.IsLessThan(600.0 / 2, result.Elapsed.TotalSeconds, "The 600 s search returned long before its budget.");
         Assert.HasCount(1, fineTuning, "Nothing starts after the cancellation.");
         Assert.AreEqual(CspTrialStatus.Cancelled, fineTuning[0].Status, "The running trial is recorded as cancelled.");
         Assert.IsNotNull(result.Model, "The best model so far is returned.");
@@ -188,6 +197,7 @@ public sealed class ExperimentTests : TempDirectoryTest
     }
 
     [TestMethod]
+    [Timeout(600_000)]
     public async Task AFailingTrialIsRecordedAndTheSearchGoesOn()
     {
         var (ml, train, validation) = Tiny(perClass: 16);
@@ -208,6 +218,7 @@ public sealed class ExperimentTests : TempDirectoryTest
     }
 
     [TestMethod]
+    [Timeout(600_000)]
     public async Task ASecondRunResumesFromTheTrialHistory()
     {
         var (ml, train, validation) = Tiny(perClass: 16);
@@ -237,18 +248,33 @@ public sealed class ExperimentTests : TempDirectoryTest
     }
 
     [TestMethod]
+    [Timeout(600_000)]
     public async Task ACancelledTokenEndsTheRunAndTheExperimentCanRunAgain()
     {
         var (ml, train, validation) = Tiny(perClass: 2);
         var experiment = ml.CspAutoML().CreateImageClassificationExperiment(Options(20)).SetDataset(train, validation).SetSearchSpace<TinySpace>();
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        var watch = Stopwatch.StartNew();
         await Assert.ThrowsAsync<OperationCanceledException>(() => experiment.RunAsync(cancelled.Token));
         var again = await Assert.ThrowsAsync<OperationCanceledException>(() => experiment.RunAsync(cancelled.Token),
             "A second call runs (and is cancelled) instead of finding the experiment still 'running'.");
         StringAssert.Contains(again.Message, "cancelled before a trial finished");
-        Assert.IsLessThan(10, watch.Elapsed.TotalSeconds, "Nothing of the 20 s budget is spent.");
+    }
+
+    /// <summary>The one test on the wall clock: a real search of 20 s returns, with its best model, well within a generous bound.</summary>
+    [TestMethod]
+    [Timeout(300_000)]
+    public async Task OnTheRealClockASearchReturnsWithinItsBudget()
+    {
+        var (ml, train, validation) = Tiny(perClass: 16);
+        var options = Options(20, time: TimeProvider.System);
+        options.FinalFitFraction = 0.3;
+        var watch = Stopwatch.StartNew();
+        using var result = await ml.CspAutoML().CreateImageClassificationExperiment(options).SetDataset(train, validation).SetSearchSpace<TinySpace>().RunAsync();
+        watch.Stop();
+        Console.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s for a 20 s budget; best {result.BestTrial}");
+        Assert.IsLessThanOrEqualTo(20 + 60, watch.Elapsed.TotalSeconds, "The budget is kept (a minute of slack for a busy machine).");
+        Assert.IsNotNull(result.Model);
     }
 
     [TestMethod]
