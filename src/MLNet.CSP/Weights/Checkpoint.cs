@@ -34,10 +34,16 @@ public static class Checkpoint
     public static void Load(Backbone model, string path, CheckpointLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        WithFile(path, stateDict => Load(model, stateDict, path, options));
+    }
+
+    /// <summary>Reads a checkpoint file, hands its state dict to <paramref name="use"/>, then releases the tensors.</summary>
+    private static void WithFile(string path, Action<Dictionary<string, Tensor>> use)
+    {
         var stateDict = Read(path);
         try
         {
-            Load(model, stateDict, path, options);
+            use(stateDict);
         }
         finally
         {
@@ -96,15 +102,7 @@ public static class Checkpoint
     public static void Load(nn.Module model, string path, string keyPrefix = "")
     {
         ArgumentNullException.ThrowIfNull(model);
-        var stateDict = Read(path);
-        try
-        {
-            Load(model, stateDict, path, keyPrefix);
-        }
-        finally
-        {
-            foreach (var t in stateDict.Values) t.Dispose();
-        }
+        WithFile(path, stateDict => Load(model, stateDict, path, keyPrefix));
     }
 
     /// <summary>Copies a state dict into any module after checking every key and shape (see <see cref="Load(nn.Module, string, string)"/>).</summary>

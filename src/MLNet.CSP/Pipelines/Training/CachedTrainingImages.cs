@@ -23,20 +23,12 @@ internal sealed class CachedTrainingImages<TTarget, TBatch> : ImageTrainingSet<T
         var result = new CachedTrainingImages<TTarget, TBatch>(layout);
         try
         {
-            TrainingRows.Read(data, imageColumn, kind, layout, cancellation, (_, readImage, readTarget) =>
+            TrainingRows.Read(data, imageColumn, kind, layout, cancellation, (_, readImage, readTarget) => TrainingRows.WithImage(readImage, decoded =>
             {
-                var (decoded, owns) = readImage();
-                try
-                {
-                    var target = readTarget(decoded.Width, decoded.Height);
-                    result.images.Add(layout.Store(decoded));
-                    result.TargetList.Add(target);
-                }
-                finally
-                {
-                    if (owns) decoded.Dispose();
-                }
-            });
+                var target = readTarget(decoded.Width, decoded.Height);
+                result.images.Add(layout.Store(decoded));
+                result.TargetList.Add(target);
+            }));
             return result;
         }
         catch

@@ -83,43 +83,35 @@ internal sealed class StreamedTrainingImages<TTarget, TBatch> : ImageTrainingSet
             long kept = 0;
             int verified = 0;
             bool? filesMatch = null;
-            TrainingRows.Read(data, imageColumn, kind, layout, cancellation, (row, readImage, readTarget) =>
+            TrainingRows.Read(data, imageColumn, kind, layout, cancellation, (row, readImage, readTarget) => TrainingRows.WithImage(readImage, decoded =>
             {
-                var (decoded, owns) = readImage();
-                try
+                var target = readTarget(decoded.Width, decoded.Height);
+                long dataRow = row.Position;
+                string? file = decoded.Tag is string tag && File.Exists(tag) ? Path.GetFullPath(tag) : null;
+                // LoadImages tags an image with its file; a transform after it (a resize, a grey conversion) may keep the
+                // tag on other pixels. The first tagged rows are compared with their files before the files are trusted.
+                if (file is not null && verified < RowsVerifiedAgainstFiles)
                 {
-                    var target = readTarget(decoded.Width, decoded.Height);
-                    long dataRow = row.Position;
-                    string? file = decoded.Tag is string tag && File.Exists(tag) ? Path.GetFullPath(tag) : null;
-                    // LoadImages tags an image with its file; a transform after it (a resize, a grey conversion) may keep the
-                    // tag on other pixels. The first tagged rows are compared with their files before the files are trusted.
-                    if (file is not null && verified < RowsVerifiedAgainstFiles)
-                    {
-                        bool same = SamePixels(decoded, file);
-                        if (filesMatch is bool earlier && earlier != same)
-                            throw new InvalidOperationException($"Some images in column '{imageColumn}' equal their files and some do not (row {dataRow}, file '{file}'); " +
-                                "streaming cannot tell which to read again. Use CacheMode.Always.");
-                        filesMatch = same;
-                        verified++;
-                    }
-                    if (file is not null && filesMatch == true)
-                    {
-                        long length = new FileInfo(file).Length;
-                        byte[]? bytes = length <= encodedBudget - kept ? File.ReadAllBytes(file) : null;
-                        kept += bytes?.Length ?? 0;
-                        sources.Add(new RowSource(dataRow, file, bytes, null));
-                    }
-                    else
-                    {
-                        sources.Add(new RowSource(dataRow, null, null, layout.Store(decoded)));
-                    }
-                    targets.Add(target);
+                    bool same = SamePixels(decoded, file);
+                    if (filesMatch is bool earlier && earlier != same)
+                        throw new InvalidOperationException($"Some images in column '{imageColumn}' equal their files and some do not (row {dataRow}, file '{file}'); " +
+                            "streaming cannot tell which to read again. Use CacheMode.Always.");
+                    filesMatch = same;
+                    verified++;
                 }
-                finally
+                if (file is not null && filesMatch == true)
                 {
-                    if (owns) decoded.Dispose();
+                    long length = new FileInfo(file).Length;
+                    byte[]? bytes = length <= encodedBudget - kept ? File.ReadAllBytes(file) : null;
+                    kept += bytes?.Length ?? 0;
+                    sources.Add(new RowSource(dataRow, file, bytes, null));
                 }
-            });
+                else
+                {
+                    sources.Add(new RowSource(dataRow, null, null, layout.Store(decoded)));
+                }
+                targets.Add(target);
+            }));
             return result;
         }
         catch

@@ -21,6 +21,20 @@ internal static class TrainingRows
         }
     }
 
+    /// <summary>Decodes a row's image, hands it to <paramref name="use"/>, and releases it when the reader made it.</summary>
+    public static void WithImage(Func<(MLImage Image, bool OwnsImage)> readImage, Action<MLImage> use)
+    {
+        var (decoded, owns) = readImage();
+        try
+        {
+            use(decoded);
+        }
+        finally
+        {
+            if (owns) decoded.Dispose();
+        }
+    }
+
     /// <summary>Rows of the view: its own count where it knows it, else one pass over a target column (no image is decoded).</summary>
     public static long Count(IDataView data, DataViewSchema.Column column)
     {
