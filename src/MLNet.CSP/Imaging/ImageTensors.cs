@@ -13,11 +13,19 @@ public static class ImageTensors
     public static MLImage Decode(ReadOnlySpan<byte> encoded)
     {
         if (encoded.IsEmpty) throw new InvalidDataException("The image bytes are empty.");
+        // Premultiplied RGBA, the layout ML.NET's own decoder gives MLImage, so both inputs take the same path afterwards.
+        var (pixels, width, height, opaque) = DecodePixels(encoded, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var image = MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, pixels);
+        return opaque ? image : EncodedSources.Attach(image, encoded.ToArray()); // the colour of transparent pixels is in the bytes
+    }
+
+    /// <summary>The pixels of encoded bytes in the given layout, and whether the image has no alpha channel.</summary>
+    private static (byte[] Pixels, int Width, int Height, bool Opaque) DecodePixels(ReadOnlySpan<byte> encoded, SKColorType colorType, SKAlphaType alphaType)
+    {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data)
             ?? throw new InvalidDataException($"The {encoded.Length} bytes are not a decodable image (no PNG, JPEG, BMP, GIF or WEBP codec recognises them).");
-        // Premultiplied RGBA, the layout ML.NET's own decoder gives MLImage, so both inputs take the same path afterwards.
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, colorType, alphaType);
         var pixels = new byte[info.BytesSize];
         var handle = System.Runtime.InteropServices.GCHandle.Alloc(pixels, System.Runtime.InteropServices.GCHandleType.Pinned);
         SKCodecResult result;
@@ -33,7 +41,27 @@ public static class ImageTensors
             throw new InvalidDataException($"The {encoded.Length} image bytes are truncated or damaged: the decoder stopped before the end of the image ({result}).");
         if (result != SKCodecResult.Success)
             throw new InvalidDataException($"The {encoded.Length} bytes are not a decodable image ({result}).");
-        return MLImage.CreateFromPixels(info.Width, info.Height, MLPixelFormat.Rgba32, pixels);
+        return (pixels, info.Width, info.Height, codec.Info.AlphaType == SKAlphaType.Opaque);
+    }
+
+    /// <summary>
+    /// The stored (unpremultiplied) pixels of the image's encoded source in the image's channel order, when that source decodes,
+    /// premultiplied, to exactly the image's pixels (a transform after LoadImages may keep the file's tag on other pixels).
+    /// </summary>
+    private static byte[]? StoredPixels(MLImage image, bool bgr)
+    {
+        if (EncodedSources.Of(image) is not { } encoded) return null;
+        try
+        {
+            var colorType = bgr ? SKColorType.Bgra8888 : SKColorType.Rgba8888;
+            var (premultiplied, width, height, _) = DecodePixels(encoded, colorType, SKAlphaType.Premul);
+            if (width != image.Width || height != image.Height || !premultiplied.AsSpan().SequenceEqual(image.Pixels)) return null;
+            return DecodePixels(encoded, colorType, SKAlphaType.Unpremul).Pixels;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 
     /// <summary>RGB pixels of an image as a float tensor [3, H, W] in [0, 1].</summary>
@@ -57,13 +85,25 @@ public static class ImageTensors
         if (bgr) rgb = rgb.flip(2);
         var result = rgb.permute(2, 0, 1).to_type(ScalarType.Float32);
         // MLImage pixels are premultiplied by alpha; PIL's convert('RGB'), which timm and torchvision users get, keeps each
-        // pixel's own colour. Divide it back out where the image is not opaque (fully transparent pixels stay black: their
-        // colour is gone in a premultiplied image).
+        // pixel's stored colour. Where the image is not opaque, take the stored colours from its encoded source (the bytes it
+        // was decoded from, or the file LoadImages read) when that source is this image; else divide alpha back out (fully
+        // transparent pixels then stay black: their colour is gone in a premultiplied image).
         var alpha = raw.select(2, 3);
         if (alpha.lt(255).any().item<bool>())
         {
-            var a = alpha.to_type(ScalarType.Float32).unsqueeze(0);
-            result = torch.where(a.gt(0), result.mul(255f).div(a.clamp_min(1f)).clamp_max(255f), result);
+            if (StoredPixels(image, bgr) is { } stored)
+            {
+                var unpremultiplied = torch.empty([height, width, 4], ScalarType.Byte);
+                stored.CopyTo(unpremultiplied.bytes);
+                var storedRgb = unpremultiplied.narrow(2, 0, 3);
+                if (bgr) storedRgb = storedRgb.flip(2);
+                result = storedRgb.permute(2, 0, 1).to_type(ScalarType.Float32);
+            }
+            else
+            {
+                var a = alpha.to_type(ScalarType.Float32).unsqueeze(0);
+                result = torch.where(a.gt(0), result.mul(255f).div(a.clamp_min(1f)).clamp_max(255f), result);
+            }
         }
         return result.mul_(1f / 255f).MoveToOuterDisposeScope();
     }

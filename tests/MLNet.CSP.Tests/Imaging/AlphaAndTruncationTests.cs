@@ -53,6 +53,60 @@ public sealed class AlphaAndTruncationTests : TempDirectoryTest
         Assert.IsLessThanOrEqualTo(tolerance, worstFile, $"From a file: {worstFile:F2}/255.");
     }
 
+    /// <summary>
+    /// PIL's convert("RGB") of a PNG with opaque, half-transparent and fully transparent pixels (tools/make-alpha-reference.py):
+    /// the bytes path and LoadImages give exactly its colours, fully transparent pixels included.
+    /// </summary>
+    [TestMethod]
+    public void AHalfTransparentPngGivesPilsColoursThroughLoadImagesAndThroughBytes()
+    {
+        string png = Path.Combine(AppContext.BaseDirectory, "TestData", "alpha", "half-transparent.png");
+        var expected = File.ReadAllBytes(Path.ChangeExtension(png, ".rgb"));
+        int width = 40, height = 30;
+        float[] Pil(int c, int y, int x) => [expected[(y * width + x) * 3 + c]];
+
+        void Check(float[] rgb, string what)
+        {
+            Assert.HasCount(3 * width * height, rgb, what);
+            int wrong = 0;
+            string? first = null;
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < height; y++)
+                    for (int x = 0; x < width; x++)
+                    {
+                        float actual = MathF.Round(rgb[(c * height + y) * width + x] * 255f);
+                        if (actual == Pil(c, y, x)[0]) continue;
+                        wrong++;
+                        first ??= $"channel {c} at ({x}, {y}): {actual} instead of {Pil(c, y, x)[0]}";
+                    }
+            Assert.AreEqual(0, wrong, $"{what}: {wrong} values differ from PIL's, first {first}");
+        }
+
+        using (var fromBytes = ImageTensors.Decode(File.ReadAllBytes(png))) Check(Rgb(fromBytes), "encoded bytes");
+
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new PathRow { ImagePath = png } });
+        var loaded = ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(data).Transform(data);
+        Check(Rgb(First(loaded)), "LoadImages");
+
+        // An image changed after LoadImages keeps the file's tag but not its pixels: the file is not used for it.
+        var resized = ml.Transforms.ResizeImages("Image", 20, 15, "Image").Fit(loaded).Transform(loaded);
+        CollectionAssert.AreEqual(new long[] { 3, 15, 20 }, ImageTensors.ToRgbTensor(First(resized)).shape);
+    }
+
+    /// <summary>The first row's image, copied out of the cursor (which disposes the images it hands out).</summary>
+    private static MLImage First(IDataView view)
+    {
+        using var cursor = view.GetRowCursor([view.Schema["Image"]]);
+        var getter = cursor.GetGetter<MLImage>(view.Schema["Image"]);
+        MLImage image = null!;
+        Assert.IsTrue(cursor.MoveNext());
+        getter(ref image);
+        var copy = MLImage.CreateFromPixels(image.Width, image.Height, image.PixelFormat, image.Pixels);
+        copy.Tag = image.Tag;
+        return copy;
+    }
+
     [TestMethod]
     [DataRow(SKEncodedImageFormat.Png)]
     [DataRow(SKEncodedImageFormat.Jpeg)]

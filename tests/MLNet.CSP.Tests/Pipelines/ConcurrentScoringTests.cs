@@ -8,8 +8,9 @@ using TorchSharp;
 namespace MLNet.CSP.Tests.Pipelines;
 
 /// <summary>
-/// Scoring from many threads: components with different <c>TorchThreads</c> scoring at once give the numbers each gives alone,
-/// and the process's libtorch thread count is what it was before.
+/// Scoring and fitting from many threads: components with different <c>TorchThreads</c> scoring at once give the numbers each
+/// gives alone, fits on two threads each train the model their seed gives alone (libtorch's one random generator is seeded
+/// and drawn from under one lock), and the process's libtorch thread count is what it was before.
 /// </summary>
 [TestClass]
 public sealed class ConcurrentScoringTests
@@ -44,5 +45,33 @@ public sealed class ConcurrentScoringTests
         Assert.AreEqual(0, TorchThreads.OpenScopes);
         (one as IDisposable)?.Dispose();
         (two as IDisposable)?.Dispose();
+    }
+
+    [TestMethod]
+    [Timeout(300_000)]
+    public void FitsOnTwoThreadsEachTrainTheModelTheirSeedGivesAlone()
+    {
+        var rows = FashionMnist.Load("train").GroupBy(r => r.Label).Take(2).SelectMany(g => g.Take(12)).ToList();
+        float[][] Fit(int seed)
+        {
+            var ml = new MLContext(seed: seed);
+            var data = ml.Data.LoadFromEnumerable(rows);
+            var prepared = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", null, "ImagePath")).Fit(data).Transform(data);
+            var options = TrainerTests.Small();
+            options.BatchSize = 8;
+            options.TorchThreads = 1;
+            using var model = ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(prepared);
+            return [.. model.Transform(prepared).GetColumn<float[]>("Score")];
+        }
+        var aloneA = Fit(11);
+        var aloneB = Fit(12);
+        var together = new[] { Task.Run(() => Fit(11)), Task.Run(() => Fit(12)) };
+        Assert.IsTrue(Task.WaitAll(together, TimeSpan.FromMinutes(4)));
+        for (int r = 0; r < rows.Count; r++)
+        {
+            CollectionAssert.AreEqual(aloneA[r], together[0].Result[r], $"Seed 11, row {r}: trained beside another fit as alone.");
+            CollectionAssert.AreEqual(aloneB[r], together[1].Result[r], $"Seed 12, row {r}.");
+        }
+        Assert.IsFalse(aloneA[0].SequenceEqual(aloneB[0]), "The two seeds train different models (the comparison can fail).");
     }
 }

@@ -233,7 +233,9 @@ internal sealed class StreamedTrainingImages<TTarget, TBatch> : ImageTrainingSet
         if (source.Encoded is { } encoded)
         {
             // A file's bytes decode as LoadImages decodes the file (ML.NET's decoder); a bytes column's as the cached path does.
-            using var fromMemory = source.File is null ? ImageTensors.Decode(encoded) : MLImage.CreateFromStream(new MemoryStream(encoded, writable: false));
+            // The file's bytes go with the image, so transparent pixels take their stored colour as from the file itself.
+            using var fromMemory = source.File is null ? ImageTensors.Decode(encoded)
+                : EncodedSources.Attach(MLImage.CreateFromStream(new MemoryStream(encoded, writable: false)), encoded);
             return Layout.Store(fromMemory);
         }
         if (EncodedImageFile.Problem(source.File!) is { } problem)
