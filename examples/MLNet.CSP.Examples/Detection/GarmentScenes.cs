@@ -99,9 +99,10 @@ internal static class GarmentScenes
                 mask.SetPixel(gx, gy, new SKColor(tint.Red, tint.Green, tint.Blue, level));
             }
         using var surface = new SKCanvas(canvas);
-        using var paint = new SKPaint { IsAntialias = true, FilterQuality = SKFilterQuality.Medium };
+        using var paint = new SKPaint { IsAntialias = true };
         using var image = SKImage.FromBitmap(mask);
-        surface.DrawImage(image, new SKRect(x, y, x + side, y + side), paint);
+        // Bilinear with the nearest mip level: what SkiaSharp 2's FilterQuality.Medium drew.
+        surface.DrawImage(image, new SKRect(x, y, x + side, y + side), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Nearest), paint);
     }
 
     private static bool Overlaps(List<float> boxes, (float X0, float Y0, float X1, float Y1) b)

@@ -37,6 +37,9 @@ internal static class TorchThreads
     {
         if (threads is not int wanted) return Scope.None;
         ArgumentOutOfRangeException.ThrowIfLessThan(wanted, 1, nameof(threads));
+        // Often a component's first libtorch call: a libtorch that cannot load is reported with the loader's reason here,
+        // not with the error of the first TorchSharp call that happens to touch it.
+        TorchNative.EnsureLoaded();
         lock (Gate)
         {
             if (heldHere == 0)

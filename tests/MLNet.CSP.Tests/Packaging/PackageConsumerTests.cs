@@ -28,6 +28,14 @@ public sealed class PackageConsumerTests
         {
             string feed = Path.Combine(work, "feed"), app = Path.Combine(work, "app"), noCache = Directory.CreateDirectory(Path.Combine(work, "no-nuget-cache")).FullName;
             Dotnet(repository, "pack", "src/MLNet.CSP/MLNet.CSP.csproj", "-c", configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
+            // The package states the ML.NET versions it supports, with an upper bound (README "Which ML.NET").
+            using (var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"MLNet.CSP.{version}.nupkg")))
+            using (var reader = new StreamReader(package.GetEntry("MLNet.CSP.nuspec")!.Open()))
+            {
+                string nuspec = reader.ReadToEnd();
+                foreach (var id in new[] { "Microsoft.ML", "Microsoft.ML.ImageAnalytics", "Microsoft.ML.LightGbm", "Microsoft.ML.FastTree" })
+                    StringAssert.Contains(nuspec, $"<dependency id=\"{id}\" version=\"[6.0.0, 7.0.0)\"", $"{id} has a bounded range.");
+            }
             Dotnet(work, "new", "console", "-o", app, "--framework", "net10.0");
             File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>

@@ -22,6 +22,7 @@ var data = ml.Data.LoadFromEnumerable(rows);
 var featurizer = ml.Transforms.CspFeaturize(new CspFeaturizerOptions
 {
     OutputColumnName = "Features", InputColumnName = "Image", Architecture = "cs3darknet_s", ImageSize = 32, CropFraction = 1.0,
+    TorchThreads = 2, // the thread count is set before anything else touches libtorch: an unloadable libtorch must be reported from there
 }).Fit(data);
 float[] Features(ITransformer model) => model.Transform(data).GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
 var before = Features(featurizer);
