@@ -178,6 +178,30 @@ public sealed class HubDownloadTests : TempDirectoryTest
         var fromFile = Features(Options(false, source));
         for (int i = 0; i < fromHub.Length; i++) CollectionAssert.AreEqual(fromFile[i], fromHub[i], $"row {i}");
 
+        // The trainer starts from the same weights: with the backbone frozen (eval mode, no updates) the trained classifier's
+        // backbone is the file's, tensor for tensor.
+        var labelled = ml.Data.LoadFromEnumerable(Pipelines.FashionMnist.Load("test").GroupBy(r => r.Label).Take(2).SelectMany(g => g.Take(4)).ToList());
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", null, "ImagePath")).Fit(labelled).Transform(labelled);
+        var fromHubTrainer = Pipelines.TrainerTests.Small();
+        fromHubTrainer.Architecture = "cs3darknet_m";
+        fromHubTrainer.Pretrained = true;
+        fromHubTrainer.Hub = this.Options(hub);
+        fromHubTrainer.FreezeBackbone = true;
+        fromHubTrainer.BatchSize = 4;
+        using var classifier = ml.MulticlassClassification.Trainers.CspImageClassification(fromHubTrainer).Fit(keyed);
+        var published = MLNet.CSP.Weights.Checkpoint.Read(source);
+        int compared = 0;
+        foreach (var (key, value) in classifier.Model.StateDict())
+        {
+            if (key.StartsWith(classifier.Model.ClassifierPrefix, StringComparison.Ordinal)) continue;
+            if (!published.ContainsKey(key) && key.EndsWith("num_batches_tracked", StringComparison.Ordinal)) continue;
+            Assert.IsTrue(published.ContainsKey(key), key);
+            Assert.IsTrue(value.cpu().equal(published[key]).all().item<bool>(), $"{key} is the published weight.");
+            compared++;
+        }
+        Assert.IsGreaterThan(100, compared);
+        foreach (var t in published.Values) t.Dispose();
+
         var trainer = Pipelines.TrainerTests.Small();
         trainer.Architecture = "cs3darknet_s";
         trainer.Pretrained = true;

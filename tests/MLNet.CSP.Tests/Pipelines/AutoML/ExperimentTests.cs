@@ -72,6 +72,13 @@ public sealed class ExperimentTests : TempDirectoryTest
                 $"Trial #{promoted.TrialId} continued from its rung-0 checkpoint instead of starting over. Its log: {string.Join(" | ", log.Where(m => m.StartsWith($"trial #{promoted.TrialId}:", StringComparison.Ordinal)))}");
         }
         Assert.IsTrue(result.Trials.All(t => t.Status != CspTrialStatus.Running));
+        // A pruned configuration is not continued: its checkpoint directory (weights and optimizer state) is deleted, so at most
+        // the configurations that were not pruned keep one.
+        var configurations = result.Trials.Where(t => t.Stage == CspSearchStage.FineTune && t.Status != CspTrialStatus.NotStarted).GroupBy(t => t.TrialId).ToList();
+        int pruned = configurations.Count(g => g.Last().Status == CspTrialStatus.Pruned);
+        Assert.IsGreaterThan(0, pruned);
+        int kept = Directory.GetDirectories(Path.Combine(Folder, "search"), "trial-*").Length;
+        Assert.IsLessThanOrEqualTo(configurations.Count - pruned, kept, $"{kept} checkpoint directories for {configurations.Count} configurations, {pruned} pruned.");
         Assert.IsTrue(result.Trials.Where(t => t.Metric is not null).All(t => t.PeakMemoryBytes > 0 && t.Duration > TimeSpan.Zero));
         double best = result.Trials.Where(t => t.Metric is not null).Max(t => t.Metric!.Value);
         Assert.AreEqual(best, result.BestTrial.Metric, "The best trial has the best validation metric.");
@@ -275,6 +282,33 @@ public sealed class ExperimentTests : TempDirectoryTest
         Console.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s for a 20 s budget; best {result.BestTrial}");
         Assert.IsLessThanOrEqualTo(20 + 60, watch.Elapsed.TotalSeconds, "The budget is kept (a minute of slack for a busy machine).");
         Assert.IsNotNull(result.Model);
+    }
+
+    /// <summary>
+    /// <c>SetDataset(data, validationFraction)</c> holds out that share of the rows for validation, and
+    /// <c>SetOptimizingMetric(LogLoss)</c> makes the lowest log-loss the best trial.
+    /// </summary>
+    [TestMethod]
+    [Timeout(600_000)]
+    public async Task AValidationFractionSplitsTheDataAndTheOptimizingMetricPicksTheBest()
+    {
+        var (ml, train, _) = Tiny(perClass: 24);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains("CspAutoML", StringComparison.Ordinal)) lock (log) log.Add(e.RawMessage); };
+        var options = Options(15);
+        options.Strategy = CspSearchStrategy.FrozenFeaturesOnly;
+        using var result = await ml.CspAutoML().CreateImageClassificationExperiment(options)
+            .SetDataset(train, validationFraction: 0.25).SetOptimizingMetric(CspSearchMetric.LogLoss).SetSearchSpace<TinySpace>().RunAsync();
+        // ML.NET's TrainTestSplit (seeded) holds out each row with the given probability: about a quarter of the 240.
+        var split = log.Select(m => System.Text.RegularExpressions.Regex.Match(m, @"(\d+) training and (\d+) validation images, metric LogLoss")).Single(m => m.Success);
+        int trainRows = int.Parse(split.Groups[1].Value), validationRows = int.Parse(split.Groups[2].Value);
+        Assert.AreEqual(240, trainRows + validationRows);
+        Assert.IsTrue(validationRows is >= 45 and <= 75, $"About a quarter held out: {validationRows} of 240.");
+        var scored = result.Trials.Where(t => t.LogLoss is not null).ToList();
+        Assert.IsGreaterThanOrEqualTo(2, scored.Count, "Several trials to choose from.");
+        Assert.AreEqual(scored.Min(t => t.LogLoss!.Value), result.BestTrial.LogLoss!.Value, "The best trial has the lowest log-loss.");
+        Assert.IsTrue(scored.Any(t => t.MicroAccuracy > result.BestTrial.MicroAccuracy) || scored.All(t => t.MicroAccuracy <= result.BestTrial.MicroAccuracy),
+            "(Accuracy is reported, not optimized.)");
     }
 
     [TestMethod]
