@@ -5,23 +5,26 @@ namespace MLNet.CSP.Backend;
 /// default that threads take when they first compute, and setting it on one thread changes both; so components take turns by
 /// count: any number of scopes asking for the same count run together, a scope asking for another count waits until they are
 /// done. Each thread computes with the scope's count and gets its own count back when its scope ends; when the last scope
-/// ends, the process default (and that thread's count) is what the process had before the first began. So components scoring
-/// on different threads with different counts each compute with their own count (the numbers they give alone) and leave no
-/// thread changed. A scope opened inside another on the same thread (a component called while another computes) runs with
-/// the outer count instead of waiting for itself.
+/// ends, the process default is what it was before the first began (read and restored on a short-lived thread, only when a
+/// scope had to change a count). So components scoring on different threads with different counts each compute with their
+/// own count (the numbers they give alone) and leave no thread and no later thread changed. A scope opened inside another on
+/// the same thread (a component called while another computes) runs with the outer count instead of waiting for itself.
 /// </summary>
 internal static class TorchThreads
 {
     private static readonly object Gate = new();
     private static int holders;
     private static int current;
-    private static int restoreTo;
+    private static int? processDefault;
 
     [ThreadStatic]
     private static int heldHere;
 
     [ThreadStatic]
     private static int threadBefore;
+
+    [ThreadStatic]
+    private static bool changedHere;
 
     /// <summary>Scopes open now in the process (for tests).</summary>
     internal static int OpenScopes
@@ -44,14 +47,19 @@ internal static class TorchThreads
         {
             if (heldHere == 0)
                 while (holders > 0 && current != wanted) Monitor.Wait(Gate);
-            if (holders == 0)
-            {
-                restoreTo = torch.get_num_threads();
-                current = wanted;
-            }
+            if (holders == 0) current = wanted;
             holders++;
-            if (heldHere++ == 0) threadBefore = torch.get_num_threads();
-            if (torch.get_num_threads() != current) torch.set_num_threads(current);
+            if (heldHere++ == 0)
+            {
+                threadBefore = torch.get_num_threads();
+                changedHere = false;
+            }
+            if (torch.get_num_threads() != current)
+            {
+                processDefault ??= OnNewThread(torch.get_num_threads); // before the first change: what new threads get
+                torch.set_num_threads(current);
+                changedHere = true;
+            }
             return new Scope();
         }
     }
@@ -62,14 +70,29 @@ internal static class TorchThreads
         {
             holders--;
             if (--heldHere > 0) return;
-            if (holders > 0)
+            if (changedHere && torch.get_num_threads() != threadBefore) torch.set_num_threads(threadBefore);
+            if (holders > 0) return;
+            if (processDefault is int restore)
             {
-                if (torch.get_num_threads() != threadBefore) torch.set_num_threads(threadBefore);
-                return;
+                OnNewThread(() =>
+                {
+                    torch.set_num_threads(restore);
+                    return 0;
+                });
+                processDefault = null;
             }
-            torch.set_num_threads(restoreTo); // this thread's count and the default other threads take
             Monitor.PulseAll(Gate);
         }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a new thread, where libtorch's count is the process default.</summary>
+    private static int OnNewThread(Func<int> action)
+    {
+        int result = 0;
+        var thread = new Thread(() => result = action()) { IsBackground = true, Name = "csp-torch-threads" };
+        thread.Start();
+        thread.Join();
+        return result;
     }
 
     private sealed class Scope : IDisposable

@@ -77,6 +77,40 @@ public sealed class TorchThreadsTests
         Assert.AreEqual(before, torch.get_num_threads(), "The last scope restored the count the process had.");
     }
 
+    /// <summary>libtorch's count on a thread started now: the process default that new threads take.</summary>
+    private static int OnNewThread(Func<int> read)
+    {
+        int value = 0;
+        var thread = new Thread(() => value = read());
+        thread.Start();
+        thread.Join();
+        return value;
+    }
+
+    [TestMethod]
+    [Timeout(60_000)]
+    public void AThreadWithACountOfItsOwnLeavesTheProcessDefaultAsItWas()
+    {
+        int processDefault = OnNewThread(torch.get_num_threads);
+        int own = processDefault == 1 ? 2 : 1, scoped = own == 1 ? 3 : 1;
+        int ownAfter = 0;
+        OnNewThread(() =>
+        {
+            torch.get_num_threads(); // libtorch gives a thread the process default at its first call, overriding an earlier set
+            torch.set_num_threads(own); // this thread's count, and for now the default of new threads too
+            OnNewThread(() =>
+            {
+                torch.set_num_threads(processDefault); // the default back; this thread keeps its own count
+                return 0;
+            });
+            using (TorchThreads.Use(scoped)) Assert.AreEqual(scoped, torch.get_num_threads());
+            ownAfter = torch.get_num_threads();
+            return 0;
+        });
+        Assert.AreEqual(own, ownAfter, "The thread has its own count back.");
+        Assert.AreEqual(processDefault, OnNewThread(torch.get_num_threads), "New threads still get the process default (not the thread's own count).");
+    }
+
     [TestMethod]
     [Timeout(60_000)]
     public void AScopeInsideAnotherOnTheSameThreadRunsWithTheOuterCount()

@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.CSP.Detection;
+using MLNet.CSP.Export.Onnx;
 using MLNet.CSP.Imaging;
 using MLNet.CSP.Pipelines.Detection;
 using MLNet.CSP.Tests.Pipelines;
@@ -129,6 +130,28 @@ public sealed class DetectionTrainerTests : TempDirectoryTest
         using var normalised = Letterbox.Apply(image, model.Detector.ImageSize, model.Normalisation).unsqueeze(0);
         var viaTorch = model.Detect(normalised)[0];
         Assert.IsNotEmpty(viaTorch);
+
+        // With IncludeNms the graph ends in ONNX NonMaxSuppression and the best detections: ONNX Runtime's output is the
+        // transformer's detections themselves.
+        string withNms = Path.Combine(Folder, "detector-nms.onnx");
+        var nmsInfo = model.ExportOnnx(withNms, new OnnxExportOptions { IncludeNms = true, DynamicBatch = false });
+        CollectionAssert.AreEqual(new[] { "boxes", "scores", "labels" }, nmsInfo.OutputNames.ToArray());
+        using (var nmsSession = Export.OnnxRuntimeRunner.Open(File.ReadAllBytes(withNms)))
+        {
+            var (finalBoxes, finalScores, finalLabels) = Export.OnnxRuntimeRunner.RunDetectorWithNms(nmsSession, "image", pixels);
+            Assert.HasCount(viaTorch.Count, finalScores, "As many detections as the transformer finds.");
+            for (int i = 0; i < viaTorch.Count; i++)
+            {
+                Assert.AreEqual(viaTorch[i].Label, (int)finalLabels[i], $"detection {i} label");
+                Assert.AreEqual(viaTorch[i].Score, finalScores[i], 1e-4, $"detection {i} score");
+                float[] expectedBox = [viaTorch[i].Box.X0, viaTorch[i].Box.Y0, viaTorch[i].Box.X1, viaTorch[i].Box.Y1];
+                for (int c = 0; c < 4; c++) Assert.AreEqual(expectedBox[c], finalBoxes[4 * i + c], 1e-3, $"detection {i} corner {c}");
+            }
+        }
+        var notBatched = Assert.ThrowsExactly<ArgumentException>(() => model.ExportOnnx(new MemoryStream(), new OnnxExportOptions { IncludeNms = true }));
+        StringAssert.Contains(notBatched.Message, "DynamicBatch");
+        var noThresholds = Assert.ThrowsExactly<ArgumentException>(() => model.Detector.ExportOnnx(new MemoryStream(), new OnnxExportOptions { IncludeNms = true, DynamicBatch = false }));
+        StringAssert.Contains(noThresholds.Message, "CspObjectDetectionTransformer");
         Assert.HasCount(viaTorch.Count, viaOnnx);
         for (int i = 0; i < viaTorch.Count; i++)
         {

@@ -25,6 +25,16 @@ internal static class OnnxRuntimeRunner
         return (outputs["boxes"], outputs["scores"]);
     }
 
+    /// <summary>Runs a detector graph exported with NMS: final boxes [K, 4], scores [K] and int64 labels [K] of one image.</summary>
+    public static (float[] Boxes, float[] Scores, long[] Labels) RunDetectorWithNms(InferenceSession session, string inputName, Tensor x)
+    {
+        using var cpu = x.to(ScalarType.Float32, torch.CPU).contiguous();
+        var input = new DenseTensor<float>(cpu.data<float>().ToArray(), cpu.shape.Select(d => (int)d).ToArray());
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, input)]);
+        var byName = results.ToDictionary(r => r.Name);
+        return (byName["boxes"].AsTensor<float>().ToArray(), byName["scores"].AsTensor<float>().ToArray(), byName["labels"].AsTensor<long>().ToArray());
+    }
+
     /// <summary>Every output of the model for one float input, by name.</summary>
     private static Dictionary<string, Tensor> RunAll(InferenceSession session, string inputName, Tensor x)
     {

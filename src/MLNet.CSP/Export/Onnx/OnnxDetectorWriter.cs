@@ -5,20 +5,26 @@ namespace MLNet.CSP.Export.Onnx;
 
 /// <summary>
 /// Turns a <see cref="CspDetector"/> into an ONNX model whose graph also decodes the YOLO maps (grid offsets, anchors,
-/// sigmoid scores) into corner boxes and per-class scores; suppression stays with the caller.
+/// sigmoid scores) into corner boxes and per-class scores; suppression stays with the caller, or, with
+/// <see cref="OnnxExportOptions.IncludeNms"/>, ends the graph too (ONNX NonMaxSuppression per class, then the best detections).
 /// </summary>
 internal static class OnnxDetectorWriter
 {
     /// <summary>Upper bound of <c>exp(t_wh)</c>, as <see cref="YoloGrid"/> clamps it.</summary>
     private const float MaxLogScale = 6;
 
-    public static OnnxExportInfo Write(Stream stream, CspDetector detector, OnnxExportOptions options, ImagePreprocessing? preprocessing, IReadOnlyList<string>? labels)
+    public static OnnxExportInfo Write(Stream stream, CspDetector detector, OnnxExportOptions options, ImagePreprocessing? preprocessing, IReadOnlyList<string>? labels,
+        (float Score, float Iou, int MaxDetections)? suppression = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(detector);
         options.Validate();
         if (options.DynamicSize) throw new ArgumentException("A detector graph takes its own image size (its anchor grids are constants); set DynamicSize to false.", nameof(options));
         if (options.Output is not null) throw new ArgumentException("A detector graph always outputs 'boxes' and 'scores'; leave Output unset.", nameof(options));
+        if (options.IncludeNms && suppression is null)
+            throw new ArgumentException("IncludeNms needs the trained detector's thresholds: export from the CspObjectDetectionTransformer.", nameof(options));
+        if (options.IncludeNms && options.DynamicBatch)
+            throw new ArgumentException("With IncludeNms the graph takes one image per run: set DynamicBatch to false.", nameof(options));
 
         int size = detector.ImageSize;
         var graph = new OnnxGraph();
@@ -44,8 +50,17 @@ internal static class OnnxDetectorWriter
             }
         }
         long anchors = DetectionNeck.OutputStrides.Sum(stride => (long)AnchorBoxes.PerScale * (size / stride) * (size / stride));
-        graph.AddOutput(graph.Concat(1, [.. boxes]), "boxes", [batch, anchors, 4], ["N", "boxes", "corners"]);
-        graph.AddOutput(graph.Concat(1, [.. scores]), "scores", [batch, anchors, detector.NumClasses], ["N", "boxes", "classes"]);
+        string allBoxes = graph.Concat(1, [.. boxes]), allScores = graph.Concat(1, [.. scores]);
+        if (options.IncludeNms)
+        {
+            var (score, iou, maxDetections) = suppression!.Value;
+            using (graph.Scope("nms")) AddSuppression(graph, allBoxes, allScores, score, iou, maxDetections);
+        }
+        else
+        {
+            graph.AddOutput(allBoxes, "boxes", [batch, anchors, 4], ["N", "boxes", "corners"]);
+            graph.AddOutput(allScores, "scores", [batch, anchors, detector.NumClasses], ["N", "boxes", "classes"]);
+        }
 
         var model = OnnxModelWriter.CreateModel(graph, options.Opset, $"{detector.Architecture} detector ({detector.Neck} neck) exported by MLNet.CSP");
         OnnxModelWriter.AddMetadata(model, "mlnet_csp.architecture", detector.Architecture);
@@ -54,11 +69,40 @@ internal static class OnnxDetectorWriter
         OnnxModelWriter.AddPreprocessingMetadata(model, preprocessing, labels);
         model.WriteTo(stream);
         stream.Flush();
-        return new OnnxExportInfo(inputName, OnnxModelWriter.Shape(batch, 3, size, size), "boxes", OnnxModelWriter.Shape(batch, anchors, 4), options.Opset, preprocessing, labels)
-        {
-            OutputNames = ["boxes", "scores"],
-            Letterboxed = true,
-        };
+        return options.IncludeNms
+            ? new OnnxExportInfo(inputName, OnnxModelWriter.Shape(batch, 3, size, size), "boxes", OnnxModelWriter.Shape(null, 4), options.Opset, preprocessing, labels)
+            {
+                OutputNames = ["boxes", "scores", "labels"],
+                Letterboxed = true,
+            }
+            : new OnnxExportInfo(inputName, OnnxModelWriter.Shape(batch, 3, size, size), "boxes", OnnxModelWriter.Shape(batch, anchors, 4), options.Opset, preprocessing, labels)
+            {
+                OutputNames = ["boxes", "scores"],
+                Letterboxed = true,
+            };
+    }
+
+    /// <summary>
+    /// The library's suppression for one image in ONNX: NonMaxSuppression per class (a score above the threshold, a box
+    /// dropped when it overlaps a kept one of its class by more than the IoU; at most the most detections per class, which
+    /// cannot change the overall best), then the best detections over all classes by score (TopK).
+    /// </summary>
+    private static void AddSuppression(OnnxGraph graph, string boxes, string scores, float score, float iou, int maxDetections)
+    {
+        string byClass = graph.Transpose(scores, 0, 2, 1); // [1, C, B]
+        string selected = graph.Node("NonMaxSuppression", [boxes, byClass, graph.Int64Constant("max_per_class", maxDetections),
+            graph.Scalar("iou_threshold", iou), graph.Scalar("score_threshold", score)]); // [K, 3]: image, class, box
+        string imageAndBox = graph.Node("Gather", [selected, graph.Int64Constant("image_box_columns", 0, 2)], OnnxGraph.IntAttribute("axis", 1));
+        string keptBoxes = graph.Node("GatherND", [boxes, imageAndBox]); // [K, 4]
+        string keptScores = graph.Node("GatherND", [byClass, selected]); // [K]
+        string keptLabels = graph.Reshape(graph.Node("Gather", [selected, graph.Int64Constant("class_column", 1)], OnnxGraph.IntAttribute("axis", 1)), -1);
+        string count = graph.Node("ReduceMin", [graph.Concat(0, graph.Node("Shape", [keptScores]), graph.Int64Constant("max_detections", maxDetections))],
+            OnnxGraph.IntAttribute("keepdims", 1));
+        var top = graph.MultiNode("TopK", [keptScores, count], 2, OnnxGraph.IntAttribute("axis", 0), OnnxGraph.IntAttribute("largest", 1), OnnxGraph.IntAttribute("sorted", 1));
+        graph.AddOutput(graph.Node("Gather", [keptBoxes, top[1]], OnnxGraph.IntAttribute("axis", 0)), "boxes", [null, 4], ["detections", "corners"]);
+        graph.AddOutput(top[0], "scores", [null], ["detections"]);
+        graph.AddOutput(graph.Node("Gather", [keptLabels, top[1]], OnnxGraph.IntAttribute("axis", 0)), "labels", [null], ["detections"],
+            TensorProto.Types.DataType.Int64);
     }
 
     /// <summary>One scale's raw map [N, A(5+C), H, W] to boxes [N, A·H·W, 4] and scores [N, A·H·W, C], anchor-major as the decoder.</summary>

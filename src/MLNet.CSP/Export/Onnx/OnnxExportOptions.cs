@@ -24,6 +24,14 @@ public sealed class OnnxExportOptions
     /// <summary>What the model outputs; null: <see cref="OnnxOutput.Logits"/> for a network with a classifier, else <see cref="OnnxOutput.Features"/>.</summary>
     public OnnxOutput? Output { get; set; }
 
+    /// <summary>
+    /// A trained detector's export only: end the graph with ONNX <c>NonMaxSuppression</c> (per class, the transformer's score
+    /// and IoU thresholds, then its most detections by score), so the file outputs the final detections of one image:
+    /// <c>boxes</c> [K, 4] (x0, y0, x1, y1 in letterboxed input pixels), <c>scores</c> [K] and <c>labels</c> [K] (int64 class
+    /// index), best first. Needs <see cref="DynamicBatch"/> false (one image per run). Default false.
+    /// </summary>
+    public bool IncludeNms { get; set; }
+
     /// <summary>Global pooling for <see cref="OnnxOutput.Features"/>. Default average.</summary>
     public GlobalPooling Pooling { get; set; } = GlobalPooling.Average;
 

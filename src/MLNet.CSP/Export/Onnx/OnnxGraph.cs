@@ -63,12 +63,28 @@ internal sealed class OnnxGraph
         return name;
     }
 
-    /// <summary>Names <paramref name="value"/> as a graph output of the given shape.</summary>
-    public void AddOutput(string value, string name, long?[] shape, string[] symbols)
+    /// <summary>Names <paramref name="value"/> as a graph output of the given shape (float32, or <paramref name="elementType"/>).</summary>
+    public void AddOutput(string value, string name, long?[] shape, string[] symbols, TensorProto.Types.DataType elementType = TensorProto.Types.DataType.Float)
     {
         if (value != name) value = Node("Identity", [value], name: name, output: name);
-        graph.Output.Add(ValueInfo(name, shape, symbols));
+        graph.Output.Add(ValueInfo(name, shape, symbols, elementType));
     }
+
+    /// <summary>A node with several outputs (TopK's values and indices); returns their names in order.</summary>
+    public string[] MultiNode(string opType, string[] inputs, int outputs, params AttributeProto[] attributes)
+    {
+        string nodeName = Unique(opType);
+        var node = new NodeProto { OpType = opType, Name = nodeName };
+        node.Input.AddRange(inputs);
+        var names = Enumerable.Range(0, outputs).Select(i => $"{nodeName}_out{i}").ToArray();
+        node.Output.AddRange(names);
+        node.Attribute.AddRange(attributes);
+        graph.Node.Add(node);
+        return names;
+    }
+
+    /// <summary>An integer attribute.</summary>
+    public static AttributeProto IntAttribute(string name, long value) => Int(name, value);
 
     /// <summary>A float32 initializer with the given shape and values.</summary>
     public string Constant(string hint, ReadOnlySpan<float> values, params long[] dims)
@@ -240,7 +256,7 @@ internal sealed class OnnxGraph
         return n == 0 ? prefix : $"{prefix}_{n}";
     }
 
-    private static ValueInfoProto ValueInfo(string name, long?[] shape, string[] symbols)
+    private static ValueInfoProto ValueInfo(string name, long?[] shape, string[] symbols, TensorProto.Types.DataType elementType = TensorProto.Types.DataType.Float)
     {
         var tensorShape = new TensorShapeProto();
         for (int i = 0; i < shape.Length; i++)
@@ -252,7 +268,7 @@ internal sealed class OnnxGraph
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = tensorShape } },
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)elementType, Shape = tensorShape } },
         };
     }
 

@@ -57,13 +57,15 @@ public sealed class CspObjectDetectionTransformer : CspTransformer
     /// Writes the trained detector as an ONNX model with its normalisation inside the graph: input <c>image</c> [N, 3, S, S], planar
     /// RGB 0..255 of the letterboxed image (scaled to fit S x S, centred, grey 114 around it; <see cref="Letterbox"/> gives the
     /// mapping back), outputs <c>boxes</c> and <c>scores</c> for every anchor (see <see cref="CspDetector.ExportOnnx(string, OnnxExportOptions?)"/>).
-    /// Non-maximum suppression (per class, IoU <see cref="DetectionDecoder.IouThreshold"/>) is left to the caller; the class
-    /// labels are in the file's metadata (<c>mlnet_csp.labels</c>).
+    /// Non-maximum suppression (per class, IoU <see cref="DetectionDecoder.IouThreshold"/>) is left to the caller, or with
+    /// <see cref="OnnxExportOptions.IncludeNms"/> is in the graph, which then outputs this transformer's detections of one
+    /// image (<c>boxes</c>, <c>scores</c>, <c>labels</c>); the class labels are in the file's metadata (<c>mlnet_csp.labels</c>).
     /// </summary>
     /// <param name="stream">The stream the ONNX model is written to.</param>
     /// <param name="options">Batch symbol and opset; defaults when null.</param>
     public override OnnxExportInfo ExportOnnx(Stream stream, OnnxExportOptions? options = null) =>
-        OnnxDetectorWriter.Write(stream, Detector, options ?? new OnnxExportOptions(), Normalisation, ClassNames);
+        OnnxDetectorWriter.Write(stream, Detector, options ?? new OnnxExportOptions(), Normalisation, ClassNames,
+            (Settings.ScoreThreshold, Settings.IouThreshold, Settings.MaxDetections));
 
     private int Capacity => Settings.MaxDetections;
 
