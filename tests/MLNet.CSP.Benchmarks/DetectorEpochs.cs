@@ -49,7 +49,8 @@ internal static class DetectorEpochs
         Console.WriteLine($"{count} scenes in {folder}");
     }
 
-    private static (MLContext Ml, IDataView Data) Load(string folder)
+    /// <summary>The scenes of <c>detector-make</c>: keyed labels, boxes and loaded images.</summary>
+    internal static (MLContext Ml, IDataView Data) Load(string folder)
     {
         var ml = new MLContext(seed: 1);
         var rows = File.ReadAllLines(Path.Combine(folder, "boxes.tsv")).Select(l => l.Split('\t')).Select(p => new Scene

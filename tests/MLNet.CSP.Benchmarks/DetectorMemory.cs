@@ -10,14 +10,8 @@ internal static class DetectorMemory
 {
     public static void Run(string folder, CspCacheMode mode, int steps)
     {
-        var ml = new MLContext(seed: 1);
-        var rows = File.ReadAllLines(Path.Combine(folder, "boxes.tsv")).Select(l => l.Split('\t')).Select(p => new DetectorEpochs.Scene
-        {
-            ImagePath = p[0], Label = p[1].Split(' '),
-            BoundingBoxes = [.. p[2].Split(' ').Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture))],
-        }).ToList();
-        var data = ml.Data.LoadFromEnumerable(rows);
-        var prepared = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", null, "ImagePath")).Fit(data).Transform(data);
+        var (ml, prepared) = DetectorEpochs.Load(folder);
+        int images = File.ReadAllLines(Path.Combine(folder, "boxes.tsv")).Length;
         using var stop = new CancellationTokenSource();
         var watch = Stopwatch.StartNew();
         double firstBatchAt = 0, measuredFrom = 0;
@@ -43,6 +37,6 @@ internal static class DetectorMemory
         }
         double rate = (seen - 2) * 16 / (watch.Elapsed.TotalSeconds - measuredFrom);
         Console.WriteLine(FormattableString.Invariant(
-            $"{rows.Count} images, {mode}: first batch after {firstBatchAt:F1} s, {rate:F1} images/s over batches 3-{seen}, peak resident {ProcessMemory.PeakResidentBytes() / 1048576.0:F0} MB"));
+            $"{images} images, {mode}: first batch after {firstBatchAt:F1} s, {rate:F1} images/s over batches 3-{seen}, peak resident {ProcessMemory.PeakResidentBytes() / 1048576.0:F0} MB"));
     }
 }

@@ -92,16 +92,16 @@ internal static class OnnxDetectorWriter
         string byClass = graph.Transpose(scores, 0, 2, 1); // [1, C, B]
         string selected = graph.Node("NonMaxSuppression", [boxes, byClass, graph.Int64Constant("max_per_class", maxDetections),
             graph.Scalar("iou_threshold", iou), graph.Scalar("score_threshold", score)]); // [K, 3]: image, class, box
-        string imageAndBox = graph.Node("Gather", [selected, graph.Int64Constant("image_box_columns", 0, 2)], OnnxGraph.IntAttribute("axis", 1));
+        string imageAndBox = graph.Node("Gather", [selected, graph.Int64Constant("image_box_columns", 0, 2)], OnnxGraph.Int("axis", 1));
         string keptBoxes = graph.Node("GatherND", [boxes, imageAndBox]); // [K, 4]
         string keptScores = graph.Node("GatherND", [byClass, selected]); // [K]
-        string keptLabels = graph.Reshape(graph.Node("Gather", [selected, graph.Int64Constant("class_column", 1)], OnnxGraph.IntAttribute("axis", 1)), -1);
+        string keptLabels = graph.Reshape(graph.Node("Gather", [selected, graph.Int64Constant("class_column", 1)], OnnxGraph.Int("axis", 1)), -1);
         string count = graph.Node("ReduceMin", [graph.Concat(0, graph.Node("Shape", [keptScores]), graph.Int64Constant("max_detections", maxDetections))],
-            OnnxGraph.IntAttribute("keepdims", 1));
-        var top = graph.MultiNode("TopK", [keptScores, count], 2, OnnxGraph.IntAttribute("axis", 0), OnnxGraph.IntAttribute("largest", 1), OnnxGraph.IntAttribute("sorted", 1));
-        graph.AddOutput(graph.Node("Gather", [keptBoxes, top[1]], OnnxGraph.IntAttribute("axis", 0)), "boxes", [null, 4], ["detections", "corners"]);
+            OnnxGraph.Int("keepdims", 1));
+        var top = graph.MultiNode("TopK", [keptScores, count], 2, OnnxGraph.Int("axis", 0), OnnxGraph.Int("largest", 1), OnnxGraph.Int("sorted", 1));
+        graph.AddOutput(graph.Node("Gather", [keptBoxes, top[1]], OnnxGraph.Int("axis", 0)), "boxes", [null, 4], ["detections", "corners"]);
         graph.AddOutput(top[0], "scores", [null], ["detections"]);
-        graph.AddOutput(graph.Node("Gather", [keptLabels, top[1]], OnnxGraph.IntAttribute("axis", 0)), "labels", [null], ["detections"],
+        graph.AddOutput(graph.Node("Gather", [keptLabels, top[1]], OnnxGraph.Int("axis", 0)), "labels", [null], ["detections"],
             TensorProto.Types.DataType.Int64);
     }
 

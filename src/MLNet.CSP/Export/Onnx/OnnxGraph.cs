@@ -83,9 +83,6 @@ internal sealed class OnnxGraph
         return names;
     }
 
-    /// <summary>An integer attribute.</summary>
-    public static AttributeProto IntAttribute(string name, long value) => Int(name, value);
-
     /// <summary>A float32 initializer with the given shape and values.</summary>
     public string Constant(string hint, ReadOnlySpan<float> values, params long[] dims)
     {
@@ -272,7 +269,8 @@ internal sealed class OnnxGraph
         };
     }
 
-    private static AttributeProto Int(string name, long value) =>
+    /// <summary>An integer attribute.</summary>
+    public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
     private static AttributeProto String(string name, string value) =>

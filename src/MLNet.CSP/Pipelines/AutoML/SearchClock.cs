@@ -14,11 +14,6 @@ internal sealed class SearchClock(TimeSpan budget, CancellationToken caller, Tim
 
     private double stageEnd = double.PositiveInfinity;
 
-    public SearchClock(TimeSpan budget, CancellationToken caller)
-        : this(budget, caller, TimeProvider.System)
-    {
-    }
-
     public CancellationToken Caller => caller;
 
     /// <summary>Where the search's time comes from (handed to the trainers its trials run).</summary>

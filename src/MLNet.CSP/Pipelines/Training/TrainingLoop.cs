@@ -34,7 +34,8 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
         int startEpoch = 0;
         double best = double.NaN;
         int bestEpoch = 0, stale = 0;
-        frozen = options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || options.UnfreezeAfterEpochs > 0);
+        bool FrozenAt(int epoch) => options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs);
+        frozen = FrozenAt(0);
         string fingerprint = Fingerprint();
         var resumed = directory is null ? null : TrainingState.TryRead(directory, fingerprint);
         Dictionary<string, Tensor>? bestWeights = null;
@@ -59,7 +60,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             bool mayLengthen = lastEpoch == options.Epochs; // a rung stopped before its schedule's end keeps the schedule
             for (int epoch = startEpoch; epoch < lastEpoch; epoch++)
             {
-                SetFrozen(options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs), force: false, channel);
+                SetFrozen(FrozenAt(epoch), force: false, channel);
                 long started = options.Time.GetTimestamp();
                 var (lr, seen) = RunEpoch(epoch, batches, batchSize, totalSteps, warmupSteps, started);
                 var trainingTime = options.Time.GetElapsedTime(started);

@@ -54,14 +54,12 @@ internal sealed record TrainingState(int CompletedEpochs, string Fingerprint, do
     {
         var files = new[] { ModelFile, OptimizerFile, BestFile };
         string Current(string f) => File.Exists(Staged(directory, f)) ? Staged(directory, f) : Path.Combine(directory, f);
-        var sums = files.Where(f => File.Exists(Current(f))).ToDictionary(f => f, f => Hash(Current(f)));
+        var sums = files.Where(f => File.Exists(Current(f))).ToDictionary(f => f, f => AtomicFile.Sha256(Current(f)));
         string path = Path.Combine(directory, StateFile);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this with { Checksums = sums }));
         foreach (var f in files)
             if (File.Exists(Staged(directory, f))) File.Move(Staged(directory, f), Path.Combine(directory, f), overwrite: true);
     }
 
-    private static bool Matches(string file, string expected) => string.Equals(Hash(file), expected, StringComparison.OrdinalIgnoreCase);
-
-    private static string Hash(string file) => AtomicFile.Sha256(file);
+    private static bool Matches(string file, string expected) => string.Equals(AtomicFile.Sha256(file), expected, StringComparison.OrdinalIgnoreCase);
 }

@@ -118,7 +118,7 @@ public static class HubDownloads
             }
             if (meta.Size is not long complete || have < complete)
                 await GetAsync(meta, incomplete, have, weights, options, url, cancellation).ConfigureAwait(false);
-            if (!checkable || string.Equals(await Sha256Async(incomplete, cancellation).ConfigureAwait(false), meta.Etag, StringComparison.OrdinalIgnoreCase))
+            if (!checkable || string.Equals(await AtomicFile.Sha256Async(incomplete, cancellation).ConfigureAwait(false), meta.Etag, StringComparison.OrdinalIgnoreCase))
             {
                 File.Move(incomplete, cache.Blob(meta.Etag), overwrite: true);
                 return;
@@ -226,8 +226,6 @@ public static class HubDownloads
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? values.FirstOrDefault() : null;
-
-    private static Task<string> Sha256Async(string path, CancellationToken cancellation) => AtomicFile.Sha256Async(path, cancellation);
 
     /// <summary>An exclusive lock on <paramref name="path"/> (an OS file lock, so it holds across processes), waited for up to <paramref name="timeout"/>.</summary>
     private static async Task<IDisposable> HoldLockAsync(string path, TimeSpan timeout, CancellationToken cancellation)
