@@ -64,6 +64,30 @@ internal static class TorchThreads
         }
     }
 
+    /// <summary>
+    /// Gives the calling thread its own count for good (a thread that computes for a long time, e.g. a scoring queue's), leaving
+    /// the process default that new threads take as it was. Scopes asking for this count then change nothing on this thread.
+    /// </summary>
+    public static void SetForThisThread(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        TorchNative.EnsureLoaded();
+        lock (Gate)
+        {
+            if (heldHere > 0) throw new InvalidOperationException("This thread computes in a thread-count scope; set its own count outside it.");
+            while (holders > 0) Monitor.Wait(Gate); // while scopes run, new threads take their count, not the default
+            int before = OnNewThread(torch.get_num_threads);
+            _ = torch.get_num_threads(); // this thread's first call takes the default; the count set next is then its own
+            torch.set_num_threads(threads);
+            if (before != threads)
+                OnNewThread(() =>
+                {
+                    torch.set_num_threads(before);
+                    return 0;
+                });
+        }
+    }
+
     private static void Release()
     {
         lock (Gate)

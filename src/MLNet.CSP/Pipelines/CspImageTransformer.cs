@@ -45,6 +45,8 @@ public abstract class CspImageTransformer : CspTransformer
     /// <summary>The output an ONNX export writes for a requested one (null: this transformer's own), its pooling and class labels.</summary>
     private protected abstract (OnnxOutput Output, GlobalPooling Pooling, IReadOnlyList<string>? Labels) OnnxHead(OnnxOutput? requested);
 
+    internal override int? Threads => Network.Threads;
+
     /// <inheritdoc />
     private protected override void Release() => Network.Dispose();
 

@@ -27,6 +27,20 @@ public static class CspModel
         }
     }
 
+    /// <summary>
+    /// The last transformer of type <typeparamref name="T"/> in a model (a loaded <c>TransformerChain</c>, chains inside chains,
+    /// or the transformer itself), e.g. the classifier of a saved pipeline to serve with a batch predictor; null when there is none.
+    /// </summary>
+    public static T? Find<T>(ITransformer model) where T : class, ITransformer
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is T found) return found;
+        if (model is not IEnumerable<ITransformer> chain) return null;
+        T? last = null;
+        foreach (var part in chain) last = Find<T>(part) ?? last;
+        return last;
+    }
+
     /// <summary>The exception that says what is wrong: past reflection wrappers, preferring our own data errors.</summary>
     internal static Exception Cause(Exception e)
     {

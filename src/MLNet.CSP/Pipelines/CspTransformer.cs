@@ -82,7 +82,13 @@ public abstract class CspTransformer : ITransformer, IDisposable
     /// <summary>Writes the model (settings and weights) for <c>mlContext.Model.Save</c>.</summary>
     private protected abstract void Save(ModelSaveContext ctx);
 
-    private RowComputation Computation() => new(Preprocess, Compute);
+    internal RowComputation Computation() => new(Preprocess, Compute);
+
+    /// <summary>Floats one row's computed values take (the appended columns' layout).</summary>
+    internal int ValuesPerRow => Columns().Max(c => c.Offset + c.Length);
+
+    /// <summary>libtorch threads the network computes with (null: the calling thread's count).</summary>
+    internal abstract int? Threads { get; }
 
     private ColumnMapping CreateMapping(DataViewSchema inputSchema)
     {

@@ -26,7 +26,7 @@ public sealed class CspObjectDetectionTransformer : CspTransformer
 
     internal Device DeviceUsed { get; }
 
-    internal int? Threads { get; }
+    internal override int? Threads { get; }
 
     /// <summary>The trained detector (eval mode, inference fast path).</summary>
     public CspDetector Detector { get; }
@@ -100,6 +100,21 @@ public sealed class CspObjectDetectionTransformer : CspTransformer
                 boxes[4 + 4 * i] = Math.Clamp(placement.ToOriginalY(d.Box.Y1), 0, height);
             }
         }
+    }
+
+    /// <summary>One row's detections back from its computed values (the layout <see cref="Compute"/> writes), named.</summary>
+    internal IReadOnlyList<Serving.CspDetection> Detections(ReadOnlySpan<float> row)
+    {
+        int n = (int)row[0];
+        var found = new Serving.CspDetection[n];
+        for (int i = 0; i < n; i++)
+        {
+            int label = (int)row[1 + i];
+            var box = row.Slice(2 * (Capacity + 1) + 1 + 4 * i, 4);
+            string name = ClassNames is { } names && label < names.Count ? names[label] : label.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            found[i] = new Serving.CspDetection(name, label, row[Capacity + 2 + i], new BoundingBox(box[0], box[1], box[2], box[3]));
+        }
+        return found;
     }
 
     /// <inheritdoc />
