@@ -2,6 +2,16 @@ using MLNet.CSP.Pipelines.Training;
 using BenchmarkDotNet.Running;
 using MLNet.CSP.Benchmarks;
 
+if (args.Length > 3 && args[0] == "serve-model")
+{
+    ServingLoad.MakeModel(args[1], args[2], int.Parse(args[3]));
+    return;
+}
+if (args.Length > 4 && args[0] == "serve-load")
+{
+    await ServingLoad.LoadAsync(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));
+    return;
+}
 if (args.Length > 0 && args[0] == "quick")
 {
     QuickLatency.Run(args.Skip(1).ToArray());

@@ -97,16 +97,24 @@ public sealed class BatchPredictorTests
 
     [TestMethod]
     [Timeout(60_000)]
-    public async Task AFullBatchGoesAtOnceWithoutWaitingForTheDelay()
+    public async Task QueuedRequestsShareOneForwardPassAndNeverWaitForADelayNobodyFills()
     {
         using var classifier = CompatModels.Load<CspImageClassificationTransformer>(CompatModels.Classifier);
-        // A delay far beyond the test's timeout: only a full batch can complete these requests.
+        // A delay far beyond the test's timeout: a batch completes only because it is full or because nobody else is arriving.
         using var predictor = new CspClassificationPredictor(classifier, new CspBatchPredictorOptions { MaxBatchSize = 4, MaxDelay = TimeSpan.FromSeconds(10) });
         var files = Files();
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        await Task.WhenAll(files.Take(4).Select(f => predictor.PredictAsync(f)));
-        Assert.AreEqual(new CspBatchPredictorStatistics(4, 1, 4), predictor.Statistics);
-        Assert.IsTrue(watch.Elapsed < TimeSpan.FromSeconds(9), $"did not wait for the delay ({watch.Elapsed})");
+        Task<CspClassPrediction>[] pending;
+        using (predictor.Batcher.Hold())
+        {
+            pending = files.Take(6).Select(f => predictor.PredictAsync(f)).ToArray();
+            Assert.AreEqual(6, predictor.Batcher.Queued, "each request is queued before PredictAsync returns");
+        }
+        await Task.WhenAll(pending);
+        Assert.AreEqual(new CspBatchPredictorStatistics(6, 2, 4), predictor.Statistics, "a full batch of 4, then the 2 left");
+        await predictor.PredictAsync(files[0]);
+        Assert.AreEqual(new CspBatchPredictorStatistics(7, 3, 4), predictor.Statistics, "a lone request goes alone");
+        Assert.IsTrue(watch.Elapsed < TimeSpan.FromSeconds(9), $"no batch waited for the delay ({watch.Elapsed})");
     }
 
     [TestMethod]

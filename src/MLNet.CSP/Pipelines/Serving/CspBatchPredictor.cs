@@ -24,6 +24,8 @@ public abstract class CspBatchPredictor<TResult> : IDisposable
     /// <summary>Images and batches computed so far.</summary>
     public CspBatchPredictorStatistics Statistics => batcher.Statistics;
 
+    internal MicroBatcher Batcher => batcher;
+
     /// <summary>Scores a decoded image (any size; the caller keeps and disposes it).</summary>
     /// <param name="image">The image.</param>
     /// <param name="cancellationToken">Cancels the request while it waits in the queue.</param>

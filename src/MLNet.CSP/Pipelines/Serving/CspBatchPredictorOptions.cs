@@ -7,8 +7,9 @@ public sealed class CspBatchPredictorOptions
     public int MaxBatchSize { get; set; } = 8;
 
     /// <summary>
-    /// Longest a request waits for others to join its batch, counted from the batch's first request; a full batch goes at once.
-    /// Default 2 ms (a forward pass of one image takes 5-100 ms on a CPU, so the wait costs little and gathers what arrives).
+    /// Longest a batch waits for more requests, counted from its first request, and only while another caller is on its way
+    /// (decoding, preprocessing, queueing): a lone request and a full batch go at once. Default 2 ms (a forward pass of one
+    /// image takes 5-100 ms on a CPU, so the wait costs little and gathers what arrives).
     /// </summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(2);
 

@@ -18,7 +18,9 @@ internal sealed class MicroBatcher : IDisposable
     private readonly Thread worker;
     private Task<bool>? waiting;
     private long requests, batches, largest;
+    private int arriving; // callers between entering ComputeAsync and their request being queued
     private int disposed;
+    private readonly ManualResetEventSlim open = new(true); // closed only by tests (Hold) to let requests queue up
 
     public MicroBatcher(CspTransformer transformer, CspBatchPredictorOptions options)
     {
@@ -43,27 +45,51 @@ internal sealed class MicroBatcher : IDisposable
     public CspBatchPredictorStatistics Statistics =>
         new(Interlocked.Read(ref requests), Interlocked.Read(ref batches), (int)Interlocked.Read(ref largest));
 
+    /// <summary>Requests queued and not yet taken into a batch.</summary>
+    internal int Queued => queue.Reader.Count;
+
+    /// <summary>Keeps the scoring thread from taking requests until the result is disposed (for tests of batch composition).</summary>
+    internal IDisposable Hold()
+    {
+        open.Reset();
+        return new Release(open);
+    }
+
+    private sealed class Release(ManualResetEventSlim open) : IDisposable
+    {
+        public void Dispose() => open.Set();
+    }
+
     /// <summary>Queues one image (preprocessed here, on the caller's thread) and completes with its row of values.</summary>
     public async Task<float[]> ComputeAsync(MLImage image, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         if (image.Width <= 0 || image.Height <= 0) throw new ArgumentException("The image has no pixels.", nameof(image));
-        Tensor input;
-        using (torch.NewDisposeScope())
-        {
-            input = computation.Preprocess(image).DetachFromDisposeScope();
-        }
-        var request = new Request(input, (image.Width, image.Height), cancellationToken);
+        Interlocked.Increment(ref arriving);
+        Request request;
         try
         {
-            await queue.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            Tensor input;
+            using (torch.NewDisposeScope())
+            {
+                input = computation.Preprocess(image).DetachFromDisposeScope();
+            }
+            request = new Request(input, (image.Width, image.Height), cancellationToken);
+            try
+            {
+                await queue.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+            {
+                input.Dispose();
+                if (e is ChannelClosedException) throw new ObjectDisposedException(nameof(CspBatchPredictor<object>), "The predictor was disposed.");
+                throw;
+            }
         }
-        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        finally
         {
-            input.Dispose();
-            if (e is ChannelClosedException) throw new ObjectDisposedException(nameof(CspBatchPredictor<object>), "The predictor was disposed.");
-            throw;
+            Interlocked.Decrement(ref arriving);
         }
         return await request.Done.Task.ConfigureAwait(false);
     }
@@ -93,6 +119,7 @@ internal sealed class MicroBatcher : IDisposable
         var batch = new List<Request>(maxBatch);
         while (WaitForWork(reader, Timeout.InfiniteTimeSpan))
         {
+            open.Wait();
             long first = 0;
             while (batch.Count < maxBatch)
             {
@@ -108,9 +135,10 @@ internal sealed class MicroBatcher : IDisposable
                     batch.Add(next);
                     continue;
                 }
-                // The delay counts from the first request of the batch; a full batch goes at once.
+                // Wait only while another caller is on its way (a lone request goes at once); the delay counts from the
+                // batch's first request, and a full batch goes at once.
                 var left = maxDelay - Stopwatch.GetElapsedTime(first);
-                if (batch.Count == 0 || left <= TimeSpan.Zero || !WaitForWork(reader, left)) break;
+                if (batch.Count == 0 || Volatile.Read(ref arriving) == 0 || left <= TimeSpan.Zero || !WaitForWork(reader, left)) break;
             }
             if (batch.Count > 0) Compute(batch);
             batch.Clear();
@@ -160,7 +188,9 @@ internal sealed class MicroBatcher : IDisposable
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
         queue.Writer.TryComplete();
+        open.Set();
         worker.Join();
+        open.Dispose();
     }
 
     private sealed record Request(Tensor Input, (int Width, int Height) Size, CancellationToken Token)
