@@ -17,8 +17,28 @@ internal sealed partial class WebAppProcess : IDisposable
     /// <summary>The address it listens on.</summary>
     public Uri Address { get; }
 
-    /// <summary>The process id (to read its memory).</summary>
-    public int Id => process.Id;
+    /// <summary>The server's resident memory now, in bytes.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            process.Refresh();
+            return process.WorkingSet64;
+        }
+    }
+
+    /// <summary>A client of the server, once <c>/health</c> says the model is loaded.</summary>
+    public async Task<HttpClient> ReadyClientAsync()
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        for (int i = 0; i < 600; i++)
+        {
+            if ((await client.GetAsync("/health")).StatusCode == System.Net.HttpStatusCode.OK) return client;
+            await Task.Delay(100);
+        }
+        client.Dispose();
+        throw new TimeoutException("The model did not load in 60 s.");
+    }
 
     public static async Task<WebAppProcess> StartAsync(string model, params string[] more)
     {
