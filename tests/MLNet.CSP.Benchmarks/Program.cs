@@ -12,6 +12,16 @@ if (args.Length > 4 && args[0] == "serve-load")
     await ServingLoad.LoadAsync(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));
     return;
 }
+if (args.Length > 2 && args[0] == "digits-make")
+{
+    DigitCanvases.Make(args[1], args[2]);
+    return;
+}
+if (args.Length > 3 && args[0] == "detector-digits")
+{
+    DigitCanvases.Train(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 30);
+    return;
+}
 if (args.Length > 0 && args[0] == "quick")
 {
     QuickLatency.Run(args.Skip(1).ToArray());

@@ -95,6 +95,30 @@ public static class CspDefaults
     /// <summary>Most detections per image when the detector's validation data is scored (COCO's limit).</summary>
     public const int ValidationMaxDetections = 100;
 
+    /// <summary>Weight of the detector's class loss (box and objectness weigh 1).</summary>
+    public const double DetectorClassLossWeight = 2.0;
+
+    /// <summary>Share of detector training images built as a mosaic of four (YOLOv4/Ultralytics default: all).</summary>
+    public const double DetectorMosaic = 1.0;
+
+    /// <summary>Final detector epochs trained without mosaic, on whole images (Ultralytics' <c>close_mosaic</c>).</summary>
+    public const int DetectorCloseMosaicEpochs = 10;
+
+    /// <summary>Detector random scale: a factor drawn from [1 - x, 1 + x] (Ultralytics' <c>scale</c>).</summary>
+    public const double DetectorScaleJitter = 0.5;
+
+    /// <summary>Detector random translation, as a fraction of the input size (Ultralytics' <c>translate</c>).</summary>
+    public const double DetectorTranslate = 0.1;
+
+    /// <summary>Detector hue jitter, a fraction of a full turn (Ultralytics' <c>hsv_h</c>).</summary>
+    public const double DetectorHueJitter = 0.015;
+
+    /// <summary>Detector saturation jitter gain (Ultralytics' <c>hsv_s</c>).</summary>
+    public const double DetectorSaturationJitter = 0.7;
+
+    /// <summary>Detector brightness jitter gain (Ultralytics' <c>hsv_v</c>).</summary>
+    public const double DetectorValueJitter = 0.4;
+
     /// <summary>Detector weight decay (decoupled).</summary>
     public const double DetectorWeightDecay = 5e-4;
 

@@ -42,6 +42,9 @@ public sealed class DetectionTrainerTests : TempDirectoryTest
         var epochs = new List<CspDetectionEpochMetrics>();
         var options = Options();
         options.MetricsCallback = epochs.Add;
+        // 96 steps on 32 images show learning on the training images themselves; the recipe's mosaic, scale, translation and
+        // HSV pay off over longer runs on held-out data (docs/benchmarks.md), so they are off here.
+        (options.Mosaic, options.ScaleJitter, options.Translate, options.HueJitter, options.SaturationJitter, options.ValueJitter) = (0, 0, 0, 0, 0, 0);
         var trainer = ml.MulticlassClassification.Trainers.CspObjectDetection(options);
         var shape = trainer.GetOutputSchema(SchemaShapes.From(prepared.Schema));
         var predictedShape = shape.Single(c => c.Name == "PredictedBoundingBoxes");

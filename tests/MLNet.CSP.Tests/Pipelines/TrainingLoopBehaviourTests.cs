@@ -66,6 +66,8 @@ public sealed class TrainingLoopBehaviourTests
 
         public string Identity => "scripted";
 
+        public bool KeepsBestEpochWithValidation { get; init; }
+
         public bool IsHead(string parameterName) => parameterName.StartsWith("head.", StringComparison.Ordinal);
 
         public double TrainingAccuracy => double.NaN;
@@ -78,7 +80,7 @@ public sealed class TrainingLoopBehaviourTests
             model.train();
         }
 
-        public void BeginEpoch() => (epoch, batch) = (epoch + 1, 0);
+        public void BeginEpoch(int epochIndex, int epochs) => (epoch, batch) = (epoch + 1, 0);
 
         public Tensor Loss(Tensor images, Tensor targets)
         {
@@ -132,6 +134,24 @@ public sealed class TrainingLoopBehaviourTests
         CollectionAssert.AreEqual(new[] { 1, 2, 2, 2 }, task.Summaries.Select(s => s.BestEpoch).ToArray(), "The best epoch so far, as reported.");
         Assert.IsFalse(task.Weights[1].All(kv => Same(kv.Value, task.Weights[3][kv.Key])), "Training moved the weights after epoch 2.");
         AssertSameWeights(task.Weights[1], model, "The model is epoch 2's weights");
+    }
+
+    [TestMethod]
+    [Timeout(60_000)]
+    [DataRow(true, null, 2, DisplayName = "a task that keeps its best epoch (the detector): the best validated epoch")]
+    [DataRow(true, false, 4, DisplayName = "KeepBestEpoch = false: the last epoch")]
+    [DataRow(false, null, 4, DisplayName = "a task that does not (the classifier): the last epoch")]
+    [DataRow(false, true, 2, DisplayName = "KeepBestEpoch = true: the best validated epoch")]
+    public void WithoutPatienceTheModelIsTheBestOrTheLastEpochAsAsked(bool taskKeepsBest, bool? keepBest, int expectedEpoch)
+    {
+        using var model = Network();
+        var task = new ScriptedTask(model, [3, 1, 2, 2.5]) { KeepsBestEpochWithValidation = taskKeepsBest };
+        var options = new CspImageClassificationTrainer.Options { Epochs = 4, BatchSize = 8, LearningRate = 0.05, KeepBestEpoch = keepBest };
+        new TrainingLoop<Tensor>(Host(), options, task, new Source(32), new Source(16), torch.CPU, seed: 1).Run();
+
+        Assert.AreEqual(4, task.Summaries.Count, "every epoch ran");
+        Assert.IsFalse(task.Weights[1].All(kv => Same(kv.Value, task.Weights[3][kv.Key])), "Training moved the weights after epoch 2.");
+        AssertSameWeights(task.Weights[expectedEpoch - 1], model, $"The model is epoch {expectedEpoch}'s weights");
     }
 
     [TestMethod]

@@ -22,6 +22,8 @@ internal sealed class ClassificationTask(Backbone model, CspImageClassificationO
 
     public string Identity => string.Join("|", model.Architecture, model.NumClasses, imageSize, options.LabelSmoothing, options.Augmentation, options.MinCropScale);
 
+    public bool KeepsBestEpochWithValidation => false;
+
     public bool IsHead(string parameterName) => parameterName.StartsWith(model.ClassifierPrefix, StringComparison.Ordinal);
 
     public double TrainingAccuracy => seen == 0 ? double.NaN : correct / (double)seen;
@@ -33,7 +35,7 @@ internal sealed class ClassificationTask(Backbone model, CspImageClassificationO
         if (frozen) model.eval(); else model.train();
     }
 
-    public void BeginEpoch() => (lossSum, correct, seen) = (0, 0, 0);
+    public void BeginEpoch(int epoch, int epochs) => (lossSum, correct, seen) = (0, 0, 0);
 
     public Tensor Loss(Tensor images, Tensor targets)
     {

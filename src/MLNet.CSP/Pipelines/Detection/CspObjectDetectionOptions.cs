@@ -27,6 +27,30 @@ public class CspObjectDetectionOptions : CspTrainingOptions
     public bool HorizontalFlip { get; set; } = true;
 
     /// <summary>
+    /// Share of training images (0..1) built as a mosaic: four training images of the batch around a random centre of a
+    /// canvas twice the input size, then scaled and translated into the input (YOLOv4's mosaic). 0 turns it off.
+    /// </summary>
+    public double Mosaic { get; set; } = CspDefaults.DetectorMosaic;
+
+    /// <summary>The last epochs train without mosaic, on whole images (still scaled and translated), so the detector ends on the images' own statistics.</summary>
+    public int CloseMosaicEpochs { get; set; } = CspDefaults.DetectorCloseMosaicEpochs;
+
+    /// <summary>Random scale of training images: a factor drawn from [1 - x, 1 + x], about the image's centre; 0 turns it off.</summary>
+    public double ScaleJitter { get; set; } = CspDefaults.DetectorScaleJitter;
+
+    /// <summary>Random translation of training images, up to this fraction of the input size each way; 0 turns it off.</summary>
+    public double Translate { get; set; } = CspDefaults.DetectorTranslate;
+
+    /// <summary>Hue jitter: colours rotated by up to this fraction of a full turn; 0 turns it off.</summary>
+    public double HueJitter { get; set; } = CspDefaults.DetectorHueJitter;
+
+    /// <summary>Saturation jitter: saturation scaled by a gain drawn from [1 - x, 1 + x]; 0 turns it off.</summary>
+    public double SaturationJitter { get; set; } = CspDefaults.DetectorSaturationJitter;
+
+    /// <summary>Brightness (HSV value) jitter: pixels scaled by a gain drawn from [1 - x, 1 + x]; 0 turns it off.</summary>
+    public double ValueJitter { get; set; } = CspDefaults.DetectorValueJitter;
+
+    /// <summary>
     /// Anchor priors as width, height pairs in input pixels (18 values); null clusters the training boxes (k-means with
     /// 1 - IoU, seeded), falling back to YOLOv3's COCO anchors when there are fewer than 9 distinct box sizes.
     /// </summary>
@@ -34,6 +58,9 @@ public class CspObjectDetectionOptions : CspTrainingOptions
 
     /// <summary>Box regression loss.</summary>
     public BoxLossKind BoxLoss { get; set; } = BoxLossKind.CIoU;
+
+    /// <summary>Weight of the class term of the loss, against 1 for the box and objectness terms.</summary>
+    public double ClassLossWeight { get; set; } = CspDefaults.DetectorClassLossWeight;
 
     /// <summary>Lowest score a detection is reported with.</summary>
     public float ScoreThreshold { get; set; } = CspDefaults.DetectionScoreThreshold;
@@ -46,6 +73,10 @@ public class CspObjectDetectionOptions : CspTrainingOptions
 
     /// <summary>Called after every epoch (with the validation data's COCO metrics when there is validation data).</summary>
     public Action<CspDetectionEpochMetrics>? MetricsCallback { get; set; }
+
+    /// <summary>The augmentation settings as the layout applies them.</summary>
+    internal DetectionAugmentationSettings Augmentation() =>
+        new(Mosaic, CloseMosaicEpochs, ScaleJitter, Translate, HueJitter, SaturationJitter, ValueJitter, HorizontalFlip);
 
     internal override void Validate()
     {
@@ -60,6 +91,13 @@ public class CspObjectDetectionOptions : CspTrainingOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxDetections, 1, nameof(MaxDetections));
         if (!(ScoreThreshold >= 0 && ScoreThreshold <= 1)) throw new ArgumentOutOfRangeException(nameof(ScoreThreshold), ScoreThreshold, "ScoreThreshold must be in [0, 1].");
         if (!(IouThreshold >= 0 && IouThreshold <= 1)) throw new ArgumentOutOfRangeException(nameof(IouThreshold), IouThreshold, "IouThreshold must be in [0, 1].");
+        if (!(ClassLossWeight > 0) || !double.IsFinite(ClassLossWeight)) throw new ArgumentOutOfRangeException(nameof(ClassLossWeight), ClassLossWeight, "ClassLossWeight must be positive.");
+        if (!(Mosaic >= 0 && Mosaic <= 1)) throw new ArgumentOutOfRangeException(nameof(Mosaic), Mosaic, "Mosaic is a share of the images, in [0, 1].");
+        ArgumentOutOfRangeException.ThrowIfNegative(CloseMosaicEpochs, nameof(CloseMosaicEpochs));
+        if (!(ScaleJitter >= 0 && ScaleJitter < 1)) throw new ArgumentOutOfRangeException(nameof(ScaleJitter), ScaleJitter, "ScaleJitter must be in [0, 1): scales are drawn from [1 - x, 1 + x].");
+        if (!(Translate >= 0 && Translate <= 0.5)) throw new ArgumentOutOfRangeException(nameof(Translate), Translate, "Translate must be in [0, 0.5].");
+        foreach (var (name, value) in new[] { (nameof(HueJitter), HueJitter), (nameof(SaturationJitter), SaturationJitter), (nameof(ValueJitter), ValueJitter) })
+            if (!(value >= 0 && value <= 1)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [0, 1].");
         if (Anchors is not null)
         {
             if (Anchors.Length != 18) throw new ArgumentException($"Anchors needs 9 width, height pairs (18 values); got {Anchors.Length}.", nameof(Anchors));

@@ -53,7 +53,7 @@ public sealed class CspObjectDetectionTrainer : CspEstimator<CspObjectDetectionO
         int size = options.ImageSize ?? CspDefaults.DetectorImageSize;
         var normalisation = new ImagePreprocessing(size, size, Interpolation.Bilinear, preprocessing.Mean, preprocessing.Std);
         int seed = host.Rand.Next();
-        var layout = new DetectionLayout(options.LabelColumnName, options.BoundingBoxColumnName, classes, size, normalisation, options.HorizontalFlip);
+        var layout = new DetectionLayout(options.LabelColumnName, options.BoundingBoxColumnName, classes, size, normalisation, options.Augmentation());
         using var data = TrainingData<IReadOnlyList<LabeledBox>, IReadOnlyList<IReadOnlyList<LabeledBox>>>.Read(host, options, input, imageKind, layout, seed);
         if (data.Train.Count < 2) throw new InvalidOperationException($"The training data has {data.Train.Count} rows; the detector needs at least 2.");
         if (data.Train.Targets.All(t => t.Count == 0))
@@ -68,7 +68,7 @@ public sealed class CspObjectDetectionTrainer : CspEstimator<CspObjectDetectionO
                 ?? (options.Pretrained ? Weights.Hub.HubDownloads.Download(PretrainedTags.Weights(options.Architecture)!, options.Hub, options.CancellationToken) : null);
             if (backboneWeights is not null)
                 Checkpoint.Load(detector.Backbone, backboneWeights, new CheckpointLoadOptions { ExcludeClassifier = true });
-            new TrainingLoop<IReadOnlyList<IReadOnlyList<LabeledBox>>>(host, options, new DetectionTask(detector, options), data.Train, data.Validation, device, seed).Run();
+            new TrainingLoop<IReadOnlyList<IReadOnlyList<LabeledBox>>>(host, options, new DetectionTask(detector, options, layout), data.Train, data.Validation, device, seed).Run();
             detector.eval();
             var settings = new DetectorSettings(options.ImageColumnName, options.LabelColumnName, options.BoundingBoxColumnName,
                 options.PredictedLabelColumnName, options.ScoreColumnName, options.PredictedBoundingBoxColumnName, classes, KeyValues.From(labelColumn),

@@ -3,10 +3,11 @@ namespace MLNet.CSP.Pipelines.Detection;
 /// <summary>
 /// Detection's training images: each letterboxed to the square input size (bytes, 3 x S x S) with its boxes mapped to input
 /// pixels; boxes are checked (finite, not inverted, inside the image) and clipped, a bad label or box fails naming its row.
-/// Batches are mirrored left-right with their boxes (half the images, when flips are on) and normalised. Images without boxes
-/// are kept (negatives).
+/// Training batches are augmented (<see cref="DetectionAugmentation"/>: mosaic while <see cref="MosaicActive"/>, scale and
+/// translation, HSV jitter, flips, as the settings say) and normalised. Images without boxes are kept (negatives).
 /// </summary>
-internal sealed class DetectionLayout(string labelColumn, string boxColumn, int classes, int size, ImagePreprocessing normalisation, bool horizontalFlip)
+internal sealed class DetectionLayout(string labelColumn, string boxColumn, int classes, int size, ImagePreprocessing normalisation,
+    DetectionAugmentationSettings augmentation)
     : TrainingImageLayout<IReadOnlyList<LabeledBox>, IReadOnlyList<IReadOnlyList<LabeledBox>>>
 {
     /// <summary>How far (in original pixels) a box may reach outside its image before it is an error; it is clipped.</summary>
@@ -56,22 +57,53 @@ internal sealed class DetectionLayout(string labelColumn, string boxColumn, int 
         return Letterbox.Place(image, size).mul_(255f).round_().clamp_(0, 255).to_type(ScalarType.Byte).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Whether training batches are built as mosaics now (the task sets it every epoch; see close-mosaic).</summary>
+    public bool MosaicActive { get; set; }
+
     /// <inheritdoc />
     public override (Tensor Images, IReadOnlyList<IReadOnlyList<LabeledBox>> Targets) Assemble(
         IReadOnlyList<(Tensor Pixels, IReadOnlyList<LabeledBox> Target)> rows, Random? random)
     {
         using var scope = torch.NewDisposeScope();
+        var plain = rows.Select(r => r.Pixels.to_type(ScalarType.Float32).div_(255f)).ToList();
         var list = new List<Tensor>(rows.Count);
         var boxes = new List<IReadOnlyList<LabeledBox>>(rows.Count);
-        foreach (var (pixels, target) in rows)
+        for (int i = 0; i < rows.Count; i++)
         {
-            bool flip = random is not null && horizontalFlip && random.NextDouble() < 0.5;
-            var image = pixels.to_type(ScalarType.Float32).div_(255f);
-            list.Add(flip ? image.flip(2) : image);
-            boxes.Add(flip ? [.. target.Select(b => b with { Box = new BoundingBox(size - b.Box.X1, b.Box.Y0, size - b.Box.X0, b.Box.Y1) })] : target);
+            if (random is null)
+            {
+                list.Add(plain[i]);
+                boxes.Add(rows[i].Target);
+                continue;
+            }
+            var (image, target) = Augment(plain, rows, i, random);
+            list.Add(image);
+            boxes.Add(target);
         }
         var images = ImageTensors.Normalize(torch.stack(list), normalisation);
         return (images.MoveToOuterDisposeScope(), boxes);
+    }
+
+    /// <summary>Training image <paramref name="i"/> of the batch, augmented; draws in a fixed order.</summary>
+    private (Tensor Image, IReadOnlyList<LabeledBox> Boxes) Augment(List<Tensor> plain,
+        IReadOnlyList<(Tensor Pixels, IReadOnlyList<LabeledBox> Target)> rows, int i, Random random)
+    {
+        var a = augmentation;
+        Tensor image;
+        IReadOnlyList<LabeledBox> target;
+        if (MosaicActive && a.Mosaic > 0 && random.NextDouble() < a.Mosaic)
+        {
+            var four = new[] { i, random.Next(rows.Count), random.Next(rows.Count), random.Next(rows.Count) }.Select(k => (plain[k], rows[k].Target)).ToList();
+            var (canvas, mosaicBoxes) = DetectionAugmentation.Mosaic(four, size, random);
+            (image, target) = DetectionAugmentation.RandomAffine(canvas, mosaicBoxes, size, a.Scale, a.Translate, random);
+        }
+        else if (a.Scale > 0 || a.Translate > 0)
+            (image, target) = DetectionAugmentation.RandomAffine(plain[i], rows[i].Target, size, a.Scale, a.Translate, random);
+        else
+            (image, target) = (plain[i].clone(), rows[i].Target); // the batch's other mosaics may still read plain[i]
+        if (a.Hue > 0 || a.Saturation > 0 || a.Value > 0) DetectionAugmentation.HsvJitter(image, a.Hue, a.Saturation, a.Value, random);
+        if (a.HorizontalFlip && random.NextDouble() < 0.5) (image, target) = DetectionAugmentation.Flip(image, target);
+        return (image, target);
     }
 
     /// <inheritdoc />

@@ -8,10 +8,10 @@ namespace MLNet.CSP.Pipelines.Detection;
 /// per image, as COCO evaluations do) and scores it with <see cref="CocoEvaluator"/>; early stopping and the best epoch watch
 /// the validation mAP@[.5:.95] (the training loss without validation data). The backbone is what freezing freezes.
 /// </summary>
-internal sealed class DetectionTask(CspDetector detector, CspObjectDetectionOptions options) : ITrainingTask<IReadOnlyList<IReadOnlyList<LabeledBox>>>
+internal sealed class DetectionTask(CspDetector detector, CspObjectDetectionOptions options, DetectionLayout layout) : ITrainingTask<IReadOnlyList<IReadOnlyList<LabeledBox>>>
 {
     private const string BackbonePrefix = "backbone.";
-    private readonly DetectionLoss loss = new(detector.Anchors, detector.NumClasses, options.BoxLoss);
+    private readonly DetectionLoss loss = new(detector.Anchors, detector.NumClasses, options.BoxLoss) { Gains = (1.0, 1.0, options.ClassLossWeight) };
     private readonly DetectionDecoder decoder = new(detector.Anchors, detector.NumClasses, CspDefaults.ValidationScoreThreshold,
         options.IouThreshold, CspDefaults.ValidationMaxDetections);
     private double sum, box, objectness, cls;
@@ -23,7 +23,9 @@ internal sealed class DetectionTask(CspDetector detector, CspObjectDetectionOpti
     public nn.Module Model => detector;
 
     public string Identity => string.Join("|", detector.Architecture, detector.Neck, detector.NumClasses, detector.ImageSize,
-        string.Join(",", detector.Anchors.Sizes.Select(a => FormattableString.Invariant($"{a.Width:0.###}x{a.Height:0.###}"))), options.BoxLoss, options.HorizontalFlip);
+        string.Join(",", detector.Anchors.Sizes.Select(a => FormattableString.Invariant($"{a.Width:0.###}x{a.Height:0.###}"))), options.BoxLoss, options.ClassLossWeight, options.Augmentation());
+
+    public bool KeepsBestEpochWithValidation => true;
 
     public bool IsHead(string parameterName) => !parameterName.StartsWith(BackbonePrefix, StringComparison.Ordinal);
 
@@ -31,7 +33,11 @@ internal sealed class DetectionTask(CspDetector detector, CspObjectDetectionOpti
 
     public double TrainingWatched => batches == 0 ? double.NaN : sum / batches;
 
-    public void BeginEpoch() => (sum, box, objectness, cls, batches) = (0, 0, 0, 0, 0);
+    public void BeginEpoch(int epoch, int epochs)
+    {
+        (sum, box, objectness, cls, batches) = (0, 0, 0, 0, 0);
+        layout.MosaicActive = options.Augmentation().MosaicIn(epoch, epochs);
+    }
 
     public void SetTrainingMode(bool frozen)
     {

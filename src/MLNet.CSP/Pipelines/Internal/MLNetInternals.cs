@@ -14,6 +14,13 @@ internal static class MLNetInternals
     public static IHostEnvironment GetEnvironment(MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog) =>
         CatalogUtils.GetEnvironment(catalog);
 
+    /// <summary>The environment (MLContext) behind <c>mlContext.Data</c>.</summary>
+    public static IHostEnvironment GetEnvironment(DataOperationsCatalog catalog) => CatalogUtils.GetEnvironment(catalog);
+
+    /// <summary>ML.NET's <c>LoadImages</c> applied to a view (files read when a cursor reads the column).</summary>
+    public static IDataView LoadImages(IHostEnvironment env, IDataView data, string outputColumnName, string pathColumnName) =>
+        new TransformsCatalog(env).LoadImages(outputColumnName, null, pathColumnName).Fit(data).Transform(data);
+
     /// <summary>MLContext's GPU settings (<c>MLContext.GpuDeviceId</c>, <c>MLContext.FallbackToCpu</c>).</summary>
     public static (int? GpuDeviceId, bool FallbackToCpu) GetGpuSettings(IHostEnvironment env) =>
         env is IHostEnvironmentInternal internalEnv ? (internalEnv.GpuDeviceId, internalEnv.FallbackToCpu) : (null, false);

@@ -87,6 +87,13 @@ public abstract class CspTrainingOptions : CspNetworkOptions
     /// </summary>
     public int? EarlyStoppingPatience { get; set; }
 
+    /// <summary>
+    /// Whether the model is the best epoch's weights (by the validation score; the training score without validation data)
+    /// instead of the last epoch's. Null (default): yes with <see cref="EarlyStoppingPatience"/>, and for the detector whenever it
+    /// has validation data (the epoch with the best validation mAP@[.5:.95], as detection trainers keep <c>best.pt</c>).
+    /// </summary>
+    public bool? KeepBestEpoch { get; set; }
+
     /// <summary>Called after every batch (progress bars).</summary>
     public Action<CspBatchProgress>? BatchCallback { get; set; }
 

@@ -16,14 +16,17 @@ internal interface ITrainingTask<TBatch>
     /// <summary>The network's and the task's settings that identify a run for resuming (architecture, classes, loss settings).</summary>
     string Identity { get; }
 
+    /// <summary>Whether, by default, a run with validation data ends with its best validated epoch (not its last).</summary>
+    bool KeepsBestEpochWithValidation { get; }
+
     /// <summary>Whether a parameter stays trainable when the backbone is frozen (the task's head).</summary>
     bool IsHead(string parameterName);
 
     /// <summary>Puts the network in training mode, its backbone in eval mode when frozen.</summary>
     void SetTrainingMode(bool frozen);
 
-    /// <summary>Resets the epoch's running training statistics.</summary>
-    void BeginEpoch();
+    /// <summary>Resets the epoch's running training statistics before epoch <paramref name="epoch"/> (0-based) of <paramref name="epochs"/>.</summary>
+    void BeginEpoch(int epoch, int epochs);
 
     /// <summary>The training loss of a batch (mean over it), in training mode; the task keeps what it reports per epoch.</summary>
     Tensor Loss(Tensor images, TBatch targets);

@@ -34,6 +34,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
         int startEpoch = 0;
         double best = double.NaN;
         int bestEpoch = 0, stale = 0;
+        bool keepBest = options.KeepBestEpoch ?? (options.EarlyStoppingPatience is not null || (task.KeepsBestEpochWithValidation && validation is { Count: > 0 }));
         bool FrozenAt(int epoch) => options.FreezeBackbone && (options.UnfreezeAfterEpochs is null || epoch < options.UnfreezeAfterEpochs);
         frozen = FrozenAt(0);
         string fingerprint = Fingerprint();
@@ -62,14 +63,14 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             {
                 SetFrozen(FrozenAt(epoch), force: false, channel);
                 long started = options.Time.GetTimestamp();
-                var (lr, seen) = RunEpoch(epoch, batches, batchSize, totalSteps, warmupSteps, started);
+                var (lr, seen) = RunEpoch(epoch, scheduleEpochs, batches, batchSize, totalSteps, warmupSteps, started);
                 var trainingTime = options.Time.GetElapsedTime(started);
                 var validated = validation is { Count: > 0 } ? Validate(validation, batchSize) : null;
                 double watched = validated?.Watched ?? task.TrainingWatched;
                 if (double.IsNaN(best) || watched < best)
                 {
                     (best, bestEpoch, stale) = (watched, epoch + 1, 0);
-                    if (options.EarlyStoppingPatience is not null)
+                    if (keepBest)
                     {
                         Release(bestWeights);
                         bestWeights = model.state_dict().ToDictionary(e => e.Key, e => e.Value.detach().cpu().clone());
@@ -116,11 +117,11 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
         }
     }
 
-    private (double LearningRate, int Seen) RunEpoch(int epoch, int batches, int batchSize, long totalSteps, long warmupSteps, long started)
+    private (double LearningRate, int Seen) RunEpoch(int epoch, int epochs, int batches, int batchSize, long totalSteps, long warmupSteps, long started)
     {
         var random = new Random(unchecked(seed * 7919 + epoch));
         task.SetTrainingMode(frozen);
-        task.BeginEpoch();
+        task.BeginEpoch(epoch, epochs);
         double lossSum = 0, lr = 0;
         int seen = 0, b = 0;
         foreach (var (images, targets) in train.TrainingBatches(batchSize, random))
