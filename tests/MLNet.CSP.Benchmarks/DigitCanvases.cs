@@ -117,6 +117,8 @@ internal static class DigitCanvases
                 case "nomosaic": o.Mosaic = 0; break;
                 case "nohsv": (o.HueJitter, o.SaturationJitter, o.ValueJitter) = (0, 0, 0); break;
                 case "flip": o.HorizontalFlip = true; break;
+                case "fpn": o.Neck = MLNet.CSP.Detection.NeckKind.Fpn; break;
+                case "panet": o.Neck = MLNet.CSP.Detection.NeckKind.PanetSpp; break;
                 case var p when p.StartsWith("cls", StringComparison.Ordinal): o.ClassLossWeight = double.Parse(p[3..], CultureInfo.InvariantCulture); break;
                 case var p when p.StartsWith("close", StringComparison.Ordinal): o.CloseMosaicEpochs = int.Parse(p[5..], CultureInfo.InvariantCulture); break;
                 case var p when p.StartsWith("mosaic", StringComparison.Ordinal): o.Mosaic = double.Parse(p[6..], CultureInfo.InvariantCulture); break;
