@@ -10,8 +10,8 @@ namespace MLNet.CSP.Pipelines.Datasets;
 /// </summary>
 internal static class CocoDetectionReader
 {
-    /// <summary>How far (pixels) a box may reach outside its image before it is an error; it is clipped.</summary>
-    private const double EdgeTolerance = 1;
+    /// <summary>How far (pixels) a box may reach outside its image before it is an error (the trainer's own rule); it is clipped.</summary>
+    private const double EdgeTolerance = Detection.DetectionLayout.EdgeTolerance;
 
     public static DetectionDataset Read(string annotationsPath, string imageFolder)
     {

@@ -4,9 +4,6 @@ namespace MLNet.CSP.Pipelines.Detection;
 internal sealed record DetectionAugmentationSettings(double Mosaic, int CloseMosaicEpochs, double Scale, double Translate,
     double Hue, double Saturation, double Value, bool HorizontalFlip)
 {
-    /// <summary>No augmentation at all.</summary>
-    public static readonly DetectionAugmentationSettings None = new(0, 0, 0, 0, 0, 0, 0, false);
-
     /// <summary>Whether epoch <paramref name="epoch"/> (0-based) of <paramref name="epochs"/> builds mosaics.</summary>
     public bool MosaicIn(int epoch, int epochs) => Mosaic > 0 && epoch < epochs - CloseMosaicEpochs;
 

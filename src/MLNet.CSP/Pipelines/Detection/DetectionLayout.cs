@@ -11,7 +11,7 @@ internal sealed class DetectionLayout(string labelColumn, string boxColumn, int 
     : TrainingImageLayout<IReadOnlyList<LabeledBox>, IReadOnlyList<IReadOnlyList<LabeledBox>>>
 {
     /// <summary>How far (in original pixels) a box may reach outside its image before it is an error; it is clipped.</summary>
-    private const float EdgeTolerance = 1f;
+    internal const float EdgeTolerance = 1f;
 
     /// <inheritdoc />
     public override IEnumerable<DataViewSchema.Column> TargetColumns(DataViewSchema schema) => [schema[labelColumn], schema[boxColumn]];
@@ -57,8 +57,11 @@ internal sealed class DetectionLayout(string labelColumn, string boxColumn, int 
         return Letterbox.Place(image, size).mul_(255f).round_().clamp_(0, 255).to_type(ScalarType.Byte).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Whether training batches are built as mosaics now (the task sets it every epoch; see close-mosaic).</summary>
-    public bool MosaicActive { get; set; }
+    /// <summary>Whether training batches are built as mosaics now (see <see cref="BeginEpoch"/>).</summary>
+    public bool MosaicActive { get; private set; }
+
+    /// <summary>Sets what epoch <paramref name="epoch"/> (0-based) of <paramref name="epochs"/> builds: mosaics until the close-mosaic epochs.</summary>
+    public void BeginEpoch(int epoch, int epochs) => MosaicActive = augmentation.MosaicIn(epoch, epochs);
 
     /// <inheritdoc />
     public override (Tensor Images, IReadOnlyList<IReadOnlyList<LabeledBox>> Targets) Assemble(

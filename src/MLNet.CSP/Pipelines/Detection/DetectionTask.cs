@@ -36,7 +36,7 @@ internal sealed class DetectionTask(CspDetector detector, CspObjectDetectionOpti
     public void BeginEpoch(int epoch, int epochs)
     {
         (sum, box, objectness, cls, batches) = (0, 0, 0, 0, 0);
-        layout.MosaicActive = options.Augmentation().MosaicIn(epoch, epochs);
+        layout.BeginEpoch(epoch, epochs);
     }
 
     public void SetTrainingMode(bool frozen)
