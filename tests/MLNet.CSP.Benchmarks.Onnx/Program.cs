@@ -8,6 +8,8 @@ using TorchSharp;
 // dotnet run -c Release --project tests/MLNet.CSP.Benchmarks.Onnx -- [image-count]
 // With "export" first: latency of exported ONNX models in ONNX Runtime versus the TorchSharp fast path (ExportLatency.cs).
 if (args.Length > 0 && args[0] == "export") return ExportLatency.Run(args.Skip(1).ToArray());
+// With "scoring" first: PredictionEngine and 64-row Transform through CspFeaturize on each engine versus ApplyOnnxModel (ScoringLatency.cs).
+if (args.Length > 0 && args[0] == "scoring") return ScoringLatency.Run(args.Skip(1).ToArray());
 int count = args.Length > 0 ? int.Parse(args[0]) : 128;
 torch.set_num_threads(2);
 string folder = Path.Combine(Path.GetTempPath(), $"mlnet-csp-onnx-bench-{count}");

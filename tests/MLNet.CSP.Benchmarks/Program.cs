@@ -22,6 +22,16 @@ if (args.Length > 3 && args[0] == "detector-digits")
     DigitCanvases.Train(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 30);
     return;
 }
+if (args.Length > 1 && args[0] == "peer-weights")
+{
+    StepProfile.WritePeerCheck(args[1]);
+    return;
+}
+if (args.Length > 0 && args[0] == "step-profile")
+{
+    StepProfile.Run(args.Length > 1 ? args[1] : "cs3darknet_s", args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 64);
+    return;
+}
 if (args.Length > 0 && args[0] == "quick")
 {
     QuickLatency.Run(args.Skip(1).ToArray());

@@ -26,7 +26,8 @@ internal static class TrainerSpeed
                 MetricsCallback = m => Console.WriteLine(FormattableString.Invariant(
                     $"{variant}: epoch {m.Epoch}: {m.ImagesPerSecond:F0} images/s, {m.Elapsed.TotalSeconds:F1} s; gen2 collections {GC.CollectionCount(2)}, GC paused {GC.GetTotalPauseDuration().TotalSeconds:F1} s, heap {GC.GetTotalMemory(false) / 1048576.0:F0} MB, process CPU {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F0} s")),
             };
-            ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data).Dispose();
+            using (Environment.GetEnvironmentVariable("TRAINER_SPEED_PATH") is { } path ? MLNet.CSP.Backend.TorchBackend.UsePath(Enum.Parse<MLNet.CSP.Backend.ConvolutionPath>(path)) : null)
+                ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data).Dispose();
             Console.WriteLine(FormattableString.Invariant($"{variant}: fit {watch.Elapsed.TotalSeconds:F1} s"));
         }
     }

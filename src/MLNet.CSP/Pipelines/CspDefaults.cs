@@ -14,6 +14,9 @@ public static class CspDefaults
     /// <summary>Images per forward pass when a model scores data (featurizer, trained classifier).</summary>
     public const int InferenceBatchSize = 16;
 
+    /// <summary>What runs a fitted network when it scores: ONNX Runtime on the CPU where the application has it, else TorchSharp.</summary>
+    public const InferenceEngine InferenceEngine = Pipelines.InferenceEngine.Auto;
+
     /// <summary>Smallest accepted network input side.</summary>
     public const int MinImageSize = 8;
 

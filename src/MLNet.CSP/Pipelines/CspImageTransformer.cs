@@ -17,6 +17,9 @@ public abstract class CspImageTransformer : CspTransformer
     /// <summary>How images become network input (size, crop, interpolation, normalisation).</summary>
     public ImagePreprocessing Preprocessing => Network.Preprocessing;
 
+    /// <inheritdoc />
+    public override InferenceEngine Engine => Network.Engine;
+
     /// <summary>The torch device the network runs on.</summary>
     public string Device => Network.Device.ToString();
 

@@ -56,6 +56,13 @@ public abstract class CspNetworkOptions
     /// </summary>
     public int? TorchThreads { get; set; }
 
+    /// <summary>
+    /// What runs the fitted transformer's network when it scores: <see cref="Pipelines.InferenceEngine.Auto"/> (the default) takes
+    /// ONNX Runtime on the CPU when the application references <c>Microsoft.ML.OnnxRuntime</c>, else TorchSharp. Saved with the
+    /// model. Training always runs on TorchSharp.
+    /// </summary>
+    public InferenceEngine InferenceEngine { get; set; } = CspDefaults.InferenceEngine;
+
     /// <summary>Checks every shared setting (and the component's own, in overrides); throws naming the option.</summary>
     internal virtual void Validate()
     {
@@ -73,6 +80,7 @@ public abstract class CspNetworkOptions
         CheckChannels(Mean, nameof(Mean), positive: false);
         CheckChannels(Std, nameof(Std), positive: true);
         if (TorchThreads is int threads) ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(TorchThreads));
+        if (!Enum.IsDefined(InferenceEngine)) throw new ArgumentOutOfRangeException(nameof(InferenceEngine), InferenceEngine, "Unknown inference engine.");
     }
 
     private static void CheckChannels(float[]? values, string name, bool positive)

@@ -20,6 +20,12 @@ public abstract class CspTransformer : ITransformer, IDisposable
     /// <summary>Images per forward pass in <c>Transform</c>.</summary>
     public int BatchSize { get; }
 
+    /// <summary>
+    /// What computes this transformer's outputs: <see cref="InferenceEngine.TorchSharp"/> or <see cref="InferenceEngine.OnnxRuntime"/>
+    /// (the options' <see cref="CspNetworkOptions.InferenceEngine"/> resolved for this process and device).
+    /// </summary>
+    public abstract InferenceEngine Engine { get; }
+
     /// <inheritdoc />
     public bool IsRowToRowMapper => true;
 

@@ -9,6 +9,8 @@ internal static class NetworkSetup
         TorchNative.EnsureLoaded();
         var resolved = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu);
         if (resolved.type == DeviceType.CPU) LogBackend(host);
+        // Before any training: an engine that cannot run on this device or without its package fails now, not after the last epoch.
+        Engines.InferenceEngines.Resolve(options.InferenceEngine, resolved);
         var pretrained = PretrainedTags.Preprocessing(options.Architecture);
         return (resolved, ImagePreprocessing.FromPretrained(pretrained, options.ImageSize, options.CropFraction, options.Interpolation, options.Mean, options.Std));
     }

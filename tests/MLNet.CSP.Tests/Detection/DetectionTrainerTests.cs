@@ -21,6 +21,9 @@ public sealed class DetectionTrainerTests : TempDirectoryTest
     private static CspObjectDetectionTrainer.Options Options() => new()
     {
         ImageSize = 128, Epochs = 24, BatchSize = 8, LearningRate = 2e-3, TorchThreads = 2, ScoreThreshold = 0.01f,
+        // TorchSharp scores here, so the ONNX exports below are checked against the network itself; the ONNX Runtime engine is
+        // checked against it at the end.
+        InferenceEngine = MLNet.CSP.Pipelines.InferenceEngine.TorchSharp,
     };
 
     private (MLContext Ml, IDataView Data, ITransformer Prepare) Load(List<DetectionRow> rows)
@@ -164,6 +167,21 @@ public sealed class DetectionTrainerTests : TempDirectoryTest
             Assert.AreEqual(viaTorch[i].Box.Y0, viaOnnx[i].Box.Y0, 1e-2);
             Assert.AreEqual(viaTorch[i].Box.X1, viaOnnx[i].Box.X1, 1e-2);
             Assert.AreEqual(viaTorch[i].Box.Y1, viaOnnx[i].Box.Y1, 1e-2);
+        }
+
+        // The ONNX Runtime engine (the same detector's export with suppression inside) appends the same detections to every row.
+        var ortModel = new CspObjectDetectionTransformer(model.Settings with { Engine = MLNet.CSP.Pipelines.InferenceEngine.OnnxRuntime },
+            model.Detector, model.Normalisation, model.DeviceUsed, threads: 2);
+        Assert.AreEqual(MLNet.CSP.Pipelines.InferenceEngine.OnnxRuntime, ortModel.Engine);
+        var ortScored = ortModel.Transform(prepared);
+        var ortLabels = ortScored.GetColumn<VBuffer<uint>>("PredictedLabel").Select(v => v.DenseValues().ToArray()).ToList();
+        var ortScores = ortScored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToList();
+        var ortBoxes = ortScored.GetColumn<VBuffer<float>>("PredictedBoundingBoxes").Select(v => v.DenseValues().ToArray()).ToList();
+        for (int r = 0; r < rows.Count; r++)
+        {
+            CollectionAssert.AreEqual(labels[r], ortLabels[r], $"ONNX Runtime engine, row {r} labels");
+            for (int i = 0; i < scores[r].Length; i++) Assert.AreEqual(scores[r][i], ortScores[r][i], 1e-4, $"ONNX Runtime engine, row {r} score {i}");
+            for (int i = 0; i < boxes[r].Length; i++) Assert.AreEqual(boxes[r][i], ortBoxes[r][i], 1e-3, $"ONNX Runtime engine, row {r} corner {i}");
         }
     }
 

@@ -35,6 +35,9 @@ public sealed class PackageConsumerTests
                 string nuspec = reader.ReadToEnd();
                 foreach (var id in new[] { "Microsoft.ML", "Microsoft.ML.ImageAnalytics", "Microsoft.ML.LightGbm", "Microsoft.ML.FastTree" })
                     StringAssert.Contains(nuspec, $"<dependency id=\"{id}\" version=\"[6.0.0, 7.0.0)\"", $"{id} has a bounded range.");
+                // ONNX Runtime's managed API only: the application chooses the native package (or none, and scores on TorchSharp).
+                StringAssert.Contains(nuspec, "<dependency id=\"Microsoft.ML.OnnxRuntime.Managed\"");
+                Assert.DoesNotContain("<dependency id=\"Microsoft.ML.OnnxRuntime\"", nuspec, "No native ONNX Runtime in the package's dependencies.");
             }
             Dotnet(work, "new", "console", "-o", app, "--framework", "net10.0");
             File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
@@ -54,6 +57,8 @@ public sealed class PackageConsumerTests
             Dotnet(app, "build", "-c", "Release", "-o", Path.Combine(work, "build"));
             string built = Run("dotnet", work, noCache, Path.Combine(work, "build", "app.dll")).Output;
             StringAssert.Contains(built, "OK 512 features, 2 classes");
+            StringAssert.Contains(built, "Engine TorchSharp");
+            StringAssert.Contains(built, "OnnxRuntime without its package: explained");
 
             Dotnet(app, "publish", "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", Path.Combine(work, "publish"));
             string publish = Path.Combine(work, "publish");

@@ -5,7 +5,7 @@ internal static class ClassifierPersistence
 {
     public const string LoaderSignature = "CspImageClassifier";
 
-    public static readonly ModelVersion Version = new("CSPCLSFR", 0x00010001, LoaderSignature);
+    public static readonly ModelVersion Version = new("CSPCLSFR", 0x00010002, LoaderSignature, ReadBack: 0x00010001);
 
     public static void Save(ModelSaveContext ctx, CspImageClassificationTransformer transformer)
     {
@@ -23,11 +23,12 @@ internal static class ClassifierPersistence
             NetworkPersistence.WritePreprocessing(writer, transformer.Preprocessing);
             writer.Write(s.BatchSize);
             NetworkPersistence.WriteDevice(writer, s.Device, s.FallbackToCpu);
+            NetworkPersistence.WriteEngine(writer, s.Engine);
         }, (NetworkPersistence.WeightsStream, writer => NetworkPersistence.WriteWeights(writer, transformer.Model)));
     }
 
     public static CspImageClassificationTransformer Load(IHostEnvironment env, ModelLoadContext ctx) =>
-        MLNetInternals.Load(ctx, Version, (reader, openStream) =>
+        MLNetInternals.Load(ctx, Version, (reader, openStream, written) =>
         {
             string image = reader.ReadString(), label = reader.ReadString(), score = reader.ReadString(), predicted = reader.ReadString();
             string architecture = reader.ReadString();
@@ -37,13 +38,14 @@ internal static class ClassifierPersistence
             var preprocessing = NetworkPersistence.ReadPreprocessing(reader);
             int batchSize = reader.ReadInt32();
             var (device, fallback) = NetworkPersistence.ReadDevice(reader);
-            var settings = new ClassifierSettings(image, label, score, predicted, classes, names, batchSize, device, fallback);
+            var engine = NetworkPersistence.ReadEngine(reader, written);
+            var settings = new ClassifierSettings(image, label, score, predicted, classes, names, batchSize, device, fallback, engine);
             var model = Backbones.Create(architecture, classes);
             try
             {
                 NetworkPersistence.ReadWeights(openStream(NetworkPersistence.WeightsStream), model);
                 var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu);
-                return new CspImageClassificationTransformer(env, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved));
+                return new CspImageClassificationTransformer(env, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved, engine: settings.Engine));
             }
             catch
             {

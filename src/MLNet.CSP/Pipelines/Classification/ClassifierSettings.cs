@@ -10,4 +10,5 @@ internal sealed record ClassifierSettings(
     string[]? ClassNames,
     int BatchSize,
     string? Device,
-    bool? FallbackToCpu);
+    bool? FallbackToCpu,
+    InferenceEngine Engine = InferenceEngine.TorchSharp);

@@ -59,8 +59,9 @@ public sealed class CspImageClassificationTrainer : CspEstimator<CspImageClassif
                 new TrainingLoop<Tensor>(host, options, task, data.Train, data.Validation, device, seed).Run();
             }
             var settings = new ClassifierSettings(options.ImageColumnName, options.LabelColumnName, options.ScoreColumnName,
-                options.PredictedLabelColumnName, classes, KeyValues.From(labelColumn), options.InferenceBatchSize, options.Device, options.FallbackToCpu);
-            return new CspImageClassificationTransformer(host, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device, options.TorchThreads));
+                options.PredictedLabelColumnName, classes, KeyValues.From(labelColumn), options.InferenceBatchSize, options.Device, options.FallbackToCpu, options.InferenceEngine);
+            return new CspImageClassificationTransformer(host, settings,
+                new InferenceNetwork(model, preprocessing, GlobalPooling.Average, device, options.TorchThreads, options.InferenceEngine));
         }
         catch
         {

@@ -72,7 +72,7 @@ public sealed class CspObjectDetectionTrainer : CspEstimator<CspObjectDetectionO
             detector.eval();
             var settings = new DetectorSettings(options.ImageColumnName, options.LabelColumnName, options.BoundingBoxColumnName,
                 options.PredictedLabelColumnName, options.ScoreColumnName, options.PredictedBoundingBoxColumnName, classes, KeyValues.From(labelColumn),
-                options.ScoreThreshold, options.IouThreshold, options.MaxDetections, options.InferenceBatchSize, options.Device, options.FallbackToCpu);
+                options.ScoreThreshold, options.IouThreshold, options.MaxDetections, options.InferenceBatchSize, options.Device, options.FallbackToCpu, options.InferenceEngine);
             return new CspObjectDetectionTransformer(settings, detector, normalisation, device, options.TorchThreads);
         }
         catch

@@ -1,4 +1,5 @@
 using MLNet.CSP.Pipelines.Classification;
+using MLNet.CSP.Pipelines.Engines;
 
 namespace MLNet.CSP.Pipelines.Detection;
 
@@ -10,6 +11,7 @@ namespace MLNet.CSP.Pipelines.Detection;
 public sealed class CspObjectDetectionTransformer : CspTransformer
 {
     private readonly DetectionDecoder decoder;
+    private readonly Lazy<OnnxRuntimeDetector>? onnx;
 
     internal CspObjectDetectionTransformer(DetectorSettings settings, CspDetector detector, ImagePreprocessing normalisation, Device device, int? threads)
         : base(settings.ImageColumnName, settings.BatchSize)
@@ -18,7 +20,19 @@ public sealed class CspObjectDetectionTransformer : CspTransformer
         detector.to(device);
         detector.OptimizeForInference();
         decoder = new DetectionDecoder(detector.Anchors, settings.Classes, settings.ScoreThreshold, settings.IouThreshold, settings.MaxDetections);
+        Engine = InferenceEngines.Resolve(settings.Engine, device);
+        if (Engine == InferenceEngine.OnnxRuntime)
+        {
+            int ortThreads = threads ?? torch.get_num_threads();
+            onnx = new(() => new OnnxRuntimeDetector(detector, (settings.ScoreThreshold, settings.IouThreshold, settings.MaxDetections), ortThreads));
+        }
     }
+
+    /// <summary>
+    /// What computes the detections: <see cref="InferenceEngine.TorchSharp"/>, or <see cref="InferenceEngine.OnnxRuntime"/> running
+    /// the detector's own export with suppression inside (one image per run).
+    /// </summary>
+    public override InferenceEngine Engine { get; }
 
     internal DetectorSettings Settings { get; }
 
@@ -40,6 +54,7 @@ public sealed class CspObjectDetectionTransformer : CspTransformer
     /// <summary>Detections of preprocessed (letterboxed) images, in input pixels.</summary>
     internal IReadOnlyList<IReadOnlyList<ScoredBox>> Detect(Tensor images)
     {
+        if (onnx is not null) return onnx.Value.Detect(images);
         using var threads = TorchThreads.Use(Threads);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -48,7 +63,11 @@ public sealed class CspObjectDetectionTransformer : CspTransformer
     }
 
     /// <inheritdoc />
-    private protected override void Release() => Detector.Dispose();
+    private protected override void Release()
+    {
+        if (onnx is { IsValueCreated: true }) onnx.Value.Dispose();
+        Detector.Dispose();
+    }
 
     /// <inheritdoc />
     private protected override void Save(ModelSaveContext ctx) => DetectorPersistence.Save(ctx, this);

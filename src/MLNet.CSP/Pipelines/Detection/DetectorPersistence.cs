@@ -5,7 +5,7 @@ internal static class DetectorPersistence
 {
     public const string LoaderSignature = "CspObjectDetector";
 
-    public static readonly ModelVersion Version = new("CSPDETCT", 0x00010001, LoaderSignature);
+    public static readonly ModelVersion Version = new("CSPDETCT", 0x00010002, LoaderSignature, ReadBack: 0x00010001);
 
     public static void Save(ModelSaveContext ctx, CspObjectDetectionTransformer transformer)
     {
@@ -31,11 +31,12 @@ internal static class DetectorPersistence
             writer.Write(s.MaxDetections);
             writer.Write(s.BatchSize);
             NetworkPersistence.WriteDevice(writer, s.Device, s.FallbackToCpu);
+            NetworkPersistence.WriteEngine(writer, s.Engine);
         }, (NetworkPersistence.WeightsStream, writer => NetworkPersistence.WriteWeights(writer, stream => SaveWeights(detector, stream))));
     }
 
     public static CspObjectDetectionTransformer Load(IHostEnvironment env, ModelLoadContext ctx) =>
-        MLNetInternals.Load(ctx, Version, (reader, openStream) =>
+        MLNetInternals.Load(ctx, Version, (reader, openStream, written) =>
         {
             var columns = Enumerable.Range(0, 6).Select(_ => reader.ReadString()).ToArray();
             string architecture = reader.ReadString();
@@ -48,8 +49,9 @@ internal static class DetectorPersistence
             float score = reader.ReadSingle(), iou = reader.ReadSingle();
             int maxDetections = reader.ReadInt32(), batchSize = reader.ReadInt32();
             var (device, fallback) = NetworkPersistence.ReadDevice(reader);
+            var engine = NetworkPersistence.ReadEngine(reader, written);
             var settings = new DetectorSettings(columns[0], columns[1], columns[2], columns[3], columns[4], columns[5], classes, names,
-                score, iou, maxDetections, batchSize, device, fallback);
+                score, iou, maxDetections, batchSize, device, fallback, engine);
             var detector = new CspDetector(architecture, classes, neck, anchors, normalisation.ImageSize);
             try
             {

@@ -15,4 +15,5 @@ internal sealed record DetectorSettings(
     int MaxDetections,
     int BatchSize,
     string? Device,
-    bool? FallbackToCpu);
+    bool? FallbackToCpu,
+    InferenceEngine Engine = InferenceEngine.TorchSharp);

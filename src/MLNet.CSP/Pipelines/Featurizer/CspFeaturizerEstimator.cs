@@ -25,8 +25,8 @@ public sealed class CspFeaturizerEstimator : CspEstimator<CspFeaturizerOptions, 
         var (device, preprocessing) = NetworkSetup.Prepare(host, options);
         // Without a checkpoint the weights are drawn from the MLContext's seed, so they are repeatable.
         var backbone = NetworkSetup.Create(options, numClasses: 0, host.Rand.Next());
-        var settings = new FeaturizerSettings(InputColumnName, options.OutputColumnName, options.BatchSize, options.Device, options.FallbackToCpu);
-        return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, options.Pooling, device, options.TorchThreads));
+        var settings = new FeaturizerSettings(InputColumnName, options.OutputColumnName, options.BatchSize, options.Device, options.FallbackToCpu, options.InferenceEngine);
+        return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, options.Pooling, device, options.TorchThreads, options.InferenceEngine));
     }
 
     private string InputColumnName => options.InputColumnName ?? options.OutputColumnName;

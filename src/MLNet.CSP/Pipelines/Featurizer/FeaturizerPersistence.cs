@@ -8,7 +8,7 @@ internal static class FeaturizerPersistence
 {
     public const string LoaderSignature = "CspFeaturizerTransform";
 
-    public static readonly ModelVersion Version = new("CSPFEATR", 0x00010001, LoaderSignature);
+    public static readonly ModelVersion Version = new("CSPFEATR", 0x00010002, LoaderSignature, ReadBack: 0x00010001);
 
     public static void Save(ModelSaveContext ctx, CspFeaturizerTransformer transformer)
     {
@@ -24,11 +24,12 @@ internal static class FeaturizerPersistence
             writer.Write((int)network.Pooling);
             writer.Write(settings.BatchSize);
             NetworkPersistence.WriteDevice(writer, settings.Device, settings.FallbackToCpu);
+            NetworkPersistence.WriteEngine(writer, settings.Engine);
         }, (NetworkPersistence.WeightsStream, writer => NetworkPersistence.WriteWeights(writer, network.Backbone)));
     }
 
     public static CspFeaturizerTransformer Load(IHostEnvironment env, ModelLoadContext ctx) =>
-        MLNetInternals.Load(ctx, Version, (reader, openStream) =>
+        MLNetInternals.Load(ctx, Version, (reader, openStream, written) =>
         {
             string input = reader.ReadString();
             string output = reader.ReadString();
@@ -38,7 +39,8 @@ internal static class FeaturizerPersistence
             var pooling = (GlobalPooling)reader.ReadInt32();
             int batchSize = reader.ReadInt32();
             var (device, fallback) = NetworkPersistence.ReadDevice(reader);
-            var settings = new FeaturizerSettings(input, output, batchSize, device, fallback);
+            var engine = NetworkPersistence.ReadEngine(reader, written);
+            var settings = new FeaturizerSettings(input, output, batchSize, device, fallback, engine);
 
             var backbone = Backbones.Create(architecture, numClasses: 0);
             try
@@ -47,7 +49,7 @@ internal static class FeaturizerPersistence
                 if (backbone.NumFeatures != numFeatures)
                     throw new InvalidDataException($"The saved featurizer has {numFeatures} features but '{architecture}' has {backbone.NumFeatures}.");
                 var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu);
-                return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, pooling, resolved));
+                return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, pooling, resolved, engine: settings.Engine));
             }
             catch
             {

@@ -7,4 +7,5 @@ internal sealed record FeaturizerSettings(
     string OutputColumnName,
     int BatchSize,
     string? Device,
-    bool? FallbackToCpu);
+    bool? FallbackToCpu,
+    InferenceEngine Engine = InferenceEngine.TorchSharp);

@@ -52,7 +52,11 @@ internal static class MLNetInternals
     }
 
     /// <summary>Reads what <see cref="Save"/> wrote; a missing stream is reported with its name.</summary>
-    public static T Load<T>(ModelLoadContext ctx, ModelVersion version, Func<BinaryReader, Func<string, BinaryReader>, T> read)
+    public static T Load<T>(ModelLoadContext ctx, ModelVersion version, Func<BinaryReader, Func<string, BinaryReader>, T> read) =>
+        Load(ctx, version, (reader, openStream, _) => read(reader, openStream));
+
+    /// <summary>The same, telling the reader which format version the entry was written in.</summary>
+    public static T Load<T>(ModelLoadContext ctx, ModelVersion version, Func<BinaryReader, Func<string, BinaryReader>, uint, T> read)
     {
         ctx.CheckAtModel(version.ToVersionInfo());
         var opened = new List<MemoryStream>();
@@ -71,7 +75,7 @@ internal static class MLNetInternals
                 opened.Add(copy);
                 return new BinaryReader(copy);
             }
-            return read(ctx.Reader, OpenStream);
+            return read(ctx.Reader, OpenStream, ctx.Header.ModelVerWritten);
         }
         finally
         {

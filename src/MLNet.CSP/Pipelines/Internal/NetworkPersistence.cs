@@ -42,6 +42,16 @@ internal static class NetworkPersistence
         return (device.Length == 0 ? null : device, fallback < 0 ? null : fallback == 1);
     }
 
+    /// <summary>The requested inference engine (format 0x00010002 and later; models written before it ran TorchSharp, and load with Auto).</summary>
+    public static void WriteEngine(BinaryWriter writer, InferenceEngine engine) => writer.Write((int)engine);
+
+    public static InferenceEngine ReadEngine(BinaryReader reader, uint written)
+    {
+        if (written < 0x00010002) return InferenceEngine.Auto;
+        var engine = (InferenceEngine)reader.ReadInt32();
+        return Enum.IsDefined(engine) ? engine : throw new InvalidDataException($"The model names an unknown inference engine ({(int)engine}).");
+    }
+
     /// <summary>Magic, format version (2), byte length, SHA-256 of the payload, then a safetensors state dict.</summary>
     public static void WriteWeights(BinaryWriter writer, Backbone backbone) => WriteWeights(writer, stream => Checkpoint.SaveSafetensors(backbone, stream));
 

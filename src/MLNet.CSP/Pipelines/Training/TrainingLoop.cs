@@ -12,7 +12,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
     ITrainingSource<TBatch> train, ITrainingSource<TBatch>? validation, Device device, int seed)
 {
     private readonly nn.Module model = task.Model;
-    private OptimizerHelper? optimizer;
+    private FlatOptimizer? optimizer;
     private bool frozen;
 
     /// <summary>
@@ -47,7 +47,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             if (resumed is not null)
             {
                 Checkpoint.Load(model, Path.Combine(directory!, TrainingState.ModelFile));
-                optimizer!.load_state_dict(Path.Combine(directory!, TrainingState.OptimizerFile));
+                optimizer!.Load(Path.Combine(directory!, TrainingState.OptimizerFile));
                 startEpoch = resumed.CompletedEpochs;
                 if (options.StopAfterEpoch is int stop && startEpoch > stop)
                     throw new InvalidOperationException($"The checkpoint in '{directory}' has {startEpoch} finished epochs, past the {stop} asked for; it belongs to a longer run.");
@@ -93,7 +93,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
                     // Staged next to the files they replace, recorded in the state, then moved into place: a run killed in between
                     // resumes from the staged files (TrainingState.TryRead completes the move) instead of finding a mismatch.
                     Checkpoint.Save(model, TrainingState.Staged(directory, TrainingState.ModelFile));
-                    optimizer!.save_state_dict(TrainingState.Staged(directory, TrainingState.OptimizerFile));
+                    optimizer!.Save(TrainingState.Staged(directory, TrainingState.OptimizerFile));
                     if (bestWeights is not null && bestEpoch == epoch + 1) Checkpoint.Save(bestWeights, TrainingState.Staged(directory, TrainingState.BestFile));
                     new TrainingState(epoch + 1, fingerprint, best, bestEpoch, stale, frozen).Write(directory);
                 }
@@ -132,16 +132,16 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             ThrowIfCancelled();
             long step = (long)epoch * batches + b;
             lr = LearningRates.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
-            foreach (var group in optimizer!.ParamGroups) group.LearningRate = lr;
+            optimizer!.LearningRate = lr;
             var loss = task.Loss(images.to(device), targets);
             float value = loss.item<float>();
             if (!float.IsFinite(value))
                 throw new InvalidOperationException($"The training loss became {value} at epoch {epoch + 1}, batch {b + 1} (learning rate {lr:G3}); " +
                     "training stopped instead of returning a broken model. Lower the learning rate or check the images and targets." +
                     (device.type == DeviceType.CPU && TorchBackend.Status.Path != ConvolutionPath.OneDnn ? " " + TorchBackend.Status.Describe() : ""));
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             int n = (int)images.shape[0];
             task.AfterStep(value, n);
             lossSum += value * n;
@@ -195,17 +195,13 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
         foreach (var (name, parameter) in model.named_parameters())
             parameter.requires_grad = !frozen || task.IsHead(name);
         optimizer?.Dispose();
+        optimizer = null;
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        optimizer = options.Optimizer switch
-        {
-            CspOptimizer.AdamW => torch.optim.AdamW(trainable, options.LearningRate, weight_decay: options.WeightDecay),
-            CspOptimizer.SgdMomentum => torch.optim.SGD(trainable, options.LearningRate, momentum: 0.9, weight_decay: options.WeightDecay),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
-        };
+        optimizer = new FlatOptimizer(trainable, options.Optimizer, options.LearningRate, options.WeightDecay);
         if (!force) channel.Info(frozen ? "Backbone frozen." : "Backbone unfrozen: training the whole network.");
     }
 
-    private string Fingerprint() => string.Join("|", task.Identity, train.Count, validation?.Count ?? 0, options.TrainingFingerprint(), seed, train.Fingerprint);
+    private string Fingerprint() => string.Join("|", FlatOptimizer.StateFormat, task.Identity, train.Count, validation?.Count ?? 0, options.TrainingFingerprint(), seed, train.Fingerprint);
 
     private static void Release(Dictionary<string, Tensor>? weights)
     {

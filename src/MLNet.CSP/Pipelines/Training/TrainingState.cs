@@ -10,7 +10,7 @@ internal sealed record TrainingState(int CompletedEpochs, string Fingerprint, do
 {
     public const string StateFile = "state.json";
     public const string ModelFile = "last.safetensors";
-    public const string OptimizerFile = "optimizer.bin";
+    public const string OptimizerFile = "optimizer.safetensors";
     public const string BestFile = "best.safetensors";
 
     /// <summary>SHA-256 (hex) of each checkpoint file present when the state was written; null in states of MLNet.CSP 1.x.</summary>

@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using MLNet.CSP.Backend;
+using MLNet.CSP.Pipelines;
 using MLNet.CSP.Pipelines.Featurizer;
 using MLNet.CSP.Pipelines.Classification;
 
@@ -29,6 +30,17 @@ var before = Features(featurizer);
 ml.Model.Save(featurizer, data.Schema, "featurizer.zip");
 var after = Features(new MLContext().Model.Load("featurizer.zip", out _));
 if (before.Length != 16 * 512 || !before.SequenceEqual(after)) throw new Exception("Featurizer round trip differs.");
+// No Microsoft.ML.OnnxRuntime in this app: Auto scores on TorchSharp, and asking for ONNX Runtime says what to add.
+Console.WriteLine($"Engine {featurizer.Engine}");
+try
+{
+    ml.Transforms.CspFeaturize(new CspFeaturizerOptions { InputColumnName = "Image", ImageSize = 32, InferenceEngine = InferenceEngine.OnnxRuntime }).Fit(data);
+    Console.WriteLine("OnnxRuntime without its package: accepted");
+}
+catch (InvalidOperationException e) when (e.Message.Contains("PackageReference to Microsoft.ML.OnnxRuntime"))
+{
+    Console.WriteLine("OnnxRuntime without its package: explained");
+}
 
 var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data);
 var trainer = ml.MulticlassClassification.Trainers.CspImageClassification(new CspImageClassificationTrainer.Options
