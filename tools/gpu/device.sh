@@ -26,7 +26,8 @@ rm -rf "$app" && mkdir -p "$app" && xz -dc "$kit/gpucheck.tar.xz" | tar -x -C "$
 export LD_LIBRARY_PATH="$app:$TORCH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 lib="$app/libLibTorchSharp.so"
 [ -f "$kit/libLibTorchSharp.so" ] && cp "$kit/libLibTorchSharp.so" "$lib" && say "using the LibTorchSharp built on an earlier lease"
-undefined() { ldd -r "$1" 2>&1 | grep -c -E "undefined symbol|not found"; }
+# Undefined symbols and missing libraries or (non-weak) versions: what stops the loader.
+undefined() { ldd -r "$1" 2>&1 | grep -v "weak version" | grep -c -E "undefined symbol|not found"; }
 
 if [ "$stage" != check ]; then
   command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
