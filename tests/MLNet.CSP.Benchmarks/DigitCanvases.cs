@@ -111,9 +111,11 @@ internal static class DigitCanvases
             switch (part)
             {
                 case "previous": // the defaults before the recipe (3.0.0)
-                    (o.Mosaic, o.ScaleJitter, o.Translate, o.HueJitter, o.SaturationJitter, o.ValueJitter, o.ClassLossWeight) = (0, 0, 0, 0, 0, 0, 0.5);
+                    (o.Mosaic, o.ScaleJitter, o.Translate, o.HueJitter, o.SaturationJitter, o.ValueJitter, o.ClassLossWeight, o.EmaDecay) = (0, 0, 0, 0, 0, 0, 0.5, 0);
                     break;
                 case "recipe": break; // the defaults
+                case "noema": o.EmaDecay = 0; break;
+                case var p when p.StartsWith("ema", StringComparison.Ordinal): o.EmaDecay = double.Parse(p[3..], CultureInfo.InvariantCulture); break;
                 case "nomosaic": o.Mosaic = 0; break;
                 case "nohsv": (o.HueJitter, o.SaturationJitter, o.ValueJitter) = (0, 0, 0); break;
                 case "flip": o.HorizontalFlip = true; break;

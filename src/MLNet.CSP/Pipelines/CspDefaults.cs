@@ -89,6 +89,9 @@ public static class CspDefaults
     /// <summary>Detector images per optimisation step.</summary>
     public const int DetectorBatchSize = 16;
 
+    /// <summary>The detector's exponential moving average of its weights (Ultralytics' decay, ramped up over 2,000 steps).</summary>
+    public const double DetectorEmaDecay = 0.9999;
+
     /// <summary>Detector peak learning rate (AdamW).</summary>
     public const double DetectorLearningRate = 1e-3;
 

@@ -60,6 +60,13 @@ public sealed class TrainingLoopBehaviourTests
 
         public List<bool> FrozenModes { get; } = [];
 
+        /// <summary>The weights after every optimizer step, and those validation saw (when <see cref="RecordSteps"/>).</summary>
+        public List<Dictionary<string, Tensor>> StepWeights { get; } = [];
+
+        public List<Dictionary<string, Tensor>> ValidatedWeights { get; } = [];
+
+        public bool RecordSteps { get; init; }
+
         public string Name => "Scripted";
 
         public nn.Module Model => model;
@@ -67,6 +74,8 @@ public sealed class TrainingLoopBehaviourTests
         public string Identity => "scripted";
 
         public bool KeepsBestEpochWithValidation { get; init; }
+
+        public double DefaultEmaDecay { get; init; }
 
         public bool IsHead(string parameterName) => parameterName.StartsWith("head.", StringComparison.Ordinal);
 
@@ -91,10 +100,13 @@ public sealed class TrainingLoopBehaviourTests
 
         public void AfterStep(float loss, int batchSize)
         {
+            // Kept past the loop's per-batch dispose scope.
+            if (RecordSteps) StepWeights.Add(model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope()));
         }
 
         public TaskValidation Validate(IEnumerable<(Tensor Images, Tensor Targets)> batches, Device device)
         {
+            if (RecordSteps) ValidatedWeights.Add(model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope()));
             foreach (var (images, targets) in batches)
             {
                 images.Dispose();
@@ -152,6 +164,41 @@ public sealed class TrainingLoopBehaviourTests
         Assert.AreEqual(4, task.Summaries.Count, "every epoch ran");
         Assert.IsFalse(task.Weights[1].All(kv => Same(kv.Value, task.Weights[3][kv.Key])), "Training moved the weights after epoch 2.");
         AssertSameWeights(task.Weights[expectedEpoch - 1], model, $"The model is epoch {expectedEpoch}'s weights");
+    }
+
+    [TestMethod]
+    [Timeout(60_000)]
+    public void TheWeightAverageIsWhatValidationSeesAndWhatTrainingReturns()
+    {
+        using var model = Network();
+        var initial = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        // The task's own default decay turns the average on, as the detector's does.
+        var task = new ScriptedTask(model, [3, 2, 2.5]) { DefaultEmaDecay = 0.9, RecordSteps = true };
+        var options = new CspImageClassificationTrainer.Options { Epochs = 3, BatchSize = 8, LearningRate = 0.05 };
+        new TrainingLoop<Tensor>(Host(), options, task, new Source(32), new Source(16), torch.CPU, seed: 1).Run();
+
+        // The average computed here from the weights after each step: a <- a + (1 - d)(w - a), d = 0.9 (1 - exp(-u / 2000)).
+        Assert.HasCount(12, task.StepWeights, "4 steps an epoch");
+        var average = initial.ToDictionary(kv => kv.Key, kv => kv.Value.to_type(ScalarType.Float64));
+        var expectedAtValidation = new List<Dictionary<string, Tensor>>();
+        for (int u = 1; u <= task.StepWeights.Count; u++)
+        {
+            double d = 0.9 * (1 - Math.Exp(-u / 2000.0));
+            foreach (var key in average.Keys.ToList())
+                average[key] = average[key] + (1 - d) * (task.StepWeights[u - 1][key].to_type(ScalarType.Float64) - average[key]);
+            if (u % 4 == 0) expectedAtValidation.Add(average.ToDictionary(kv => kv.Key, kv => kv.Value.clone()));
+        }
+        Assert.HasCount(3, task.ValidatedWeights);
+        for (int e = 0; e < 3; e++)
+        {
+            foreach (var (key, seen) in task.ValidatedWeights[e])
+                Assert.IsLessThan(1e-6, (seen.to_type(ScalarType.Float64) - expectedAtValidation[e][key]).abs().max().item<double>(), $"epoch {e + 1}: validation sees the average ({key})");
+            Assert.IsFalse(task.ValidatedWeights[e].All(kv => Same(kv.Value, task.StepWeights[4 * e + 3][kv.Key])), $"epoch {e + 1}: the average is not the last step's weights");
+            // After validation the network has its own weights back, and training goes on from them.
+            foreach (var (key, after) in task.Weights[e]) Assert.IsTrue(Same(after, task.StepWeights[4 * e + 3][key]), $"epoch {e + 1}: weights restored ({key})");
+        }
+        foreach (var (key, value) in model.state_dict())
+            Assert.IsLessThan(1e-6, (value.to_type(ScalarType.Float64) - expectedAtValidation[2][key]).abs().max().item<double>(), $"The trained model is the average ({key})");
     }
 
     [TestMethod]

@@ -24,6 +24,8 @@ internal sealed class ClassificationTask(Backbone model, CspImageClassificationO
 
     public bool KeepsBestEpochWithValidation => false;
 
+    public double DefaultEmaDecay => 0;
+
     public bool IsHead(string parameterName) => parameterName.StartsWith(model.ClassifierPrefix, StringComparison.Ordinal);
 
     public double TrainingAccuracy => seen == 0 ? double.NaN : correct / (double)seen;

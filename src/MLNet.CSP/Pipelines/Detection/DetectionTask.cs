@@ -27,6 +27,8 @@ internal sealed class DetectionTask(CspDetector detector, CspObjectDetectionOpti
 
     public bool KeepsBestEpochWithValidation => true;
 
+    public double DefaultEmaDecay => CspDefaults.DetectorEmaDecay;
+
     public bool IsHead(string parameterName) => !parameterName.StartsWith(BackbonePrefix, StringComparison.Ordinal);
 
     public double TrainingAccuracy => double.NaN;

@@ -94,6 +94,13 @@ public abstract class CspTrainingOptions : CspNetworkOptions
     /// </summary>
     public bool? KeepBestEpoch { get; set; }
 
+    /// <summary>
+    /// Keep an exponential moving average of the weights (and normalisation statistics) with this decay, ramped up over the first
+    /// 2,000 steps; validation, the best epoch and the trained model use the average. 0 turns it off. Null (default): the
+    /// detector averages (<see cref="CspDefaults.DetectorEmaDecay"/>), the classifier does not.
+    /// </summary>
+    public double? EmaDecay { get; set; }
+
     /// <summary>Called after every batch (progress bars).</summary>
     public Action<CspBatchProgress>? BatchCallback { get; set; }
 
@@ -123,7 +130,7 @@ public abstract class CspTrainingOptions : CspNetworkOptions
 
     /// <summary>The option values that identify a run for resuming (with the data and the task's own settings).</summary>
     internal string TrainingFingerprint() => string.Join("|", Epochs, BatchSize, LearningRate, Optimizer, WeightDecay, Schedule, WarmupEpochs,
-        FreezeBackbone, UnfreezeAfterEpochs);
+        FreezeBackbone, UnfreezeAfterEpochs, EmaDecay?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "task");
 
     internal override void Validate()
     {
@@ -135,6 +142,7 @@ public abstract class CspTrainingOptions : CspNetworkOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(InferenceBatchSize, 1, nameof(InferenceBatchSize));
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive and finite.");
         if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be finite and not negative.");
+        if (EmaDecay is double ema && !(ema >= 0 && ema < 1)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), ema, "EmaDecay must be in [0, 1) (0 turns the average off).");
         if (!(WarmupEpochs >= 0) || !double.IsFinite(WarmupEpochs)) throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "WarmupEpochs must be finite and not negative.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1).");
         if (EarlyStoppingPatience is int patience) ArgumentOutOfRangeException.ThrowIfLessThan(patience, 1, nameof(EarlyStoppingPatience));

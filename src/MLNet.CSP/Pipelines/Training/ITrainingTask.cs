@@ -19,6 +19,9 @@ internal interface ITrainingTask<TBatch>
     /// <summary>Whether, by default, a run with validation data ends with its best validated epoch (not its last).</summary>
     bool KeepsBestEpochWithValidation { get; }
 
+    /// <summary>The weight average's decay when the options leave it to the task (0: none).</summary>
+    double DefaultEmaDecay { get; }
+
     /// <summary>Whether a parameter stays trainable when the backbone is frozen (the task's head).</summary>
     bool IsHead(string parameterName);
 

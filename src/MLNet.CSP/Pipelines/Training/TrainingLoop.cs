@@ -13,6 +13,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
 {
     private readonly nn.Module model = task.Model;
     private FlatOptimizer? optimizer;
+    private WeightAverage? average;
     private bool frozen;
 
     /// <summary>
@@ -44,10 +45,13 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
         try
         {
             SetFrozen(resumed?.Frozen ?? frozen, force: true, channel);
+            double decay = options.EmaDecay ?? task.DefaultEmaDecay;
+            if (decay > 0) average = new WeightAverage(model, decay);
             if (resumed is not null)
             {
                 Checkpoint.Load(model, Path.Combine(directory!, TrainingState.ModelFile));
                 optimizer!.Load(Path.Combine(directory!, TrainingState.OptimizerFile));
+                average?.Load(Path.Combine(directory!, TrainingState.EmaFile));
                 startEpoch = resumed.CompletedEpochs;
                 if (options.StopAfterEpoch is int stop && startEpoch > stop)
                     throw new InvalidOperationException($"The checkpoint in '{directory}' has {startEpoch} finished epochs, past the {stop} asked for; it belongs to a longer run.");
@@ -73,7 +77,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
                     if (keepBest)
                     {
                         Release(bestWeights);
-                        bestWeights = model.state_dict().ToDictionary(e => e.Key, e => e.Value.detach().cpu().clone());
+                        bestWeights = average?.Snapshot() ?? model.state_dict().ToDictionary(e => e.Key, e => e.Value.detach().cpu().clone());
                     }
                 }
                 else stale++;
@@ -94,6 +98,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
                     // resumes from the staged files (TrainingState.TryRead completes the move) instead of finding a mismatch.
                     Checkpoint.Save(model, TrainingState.Staged(directory, TrainingState.ModelFile));
                     optimizer!.Save(TrainingState.Staged(directory, TrainingState.OptimizerFile));
+                    average?.Save(TrainingState.Staged(directory, TrainingState.EmaFile));
                     if (bestWeights is not null && bestEpoch == epoch + 1) Checkpoint.Save(bestWeights, TrainingState.Staged(directory, TrainingState.BestFile));
                     new TrainingState(epoch + 1, fingerprint, best, bestEpoch, stale, frozen).Write(directory);
                 }
@@ -106,7 +111,13 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             if (bestWeights is not null)
             {
                 Checkpoint.Load(model, bestWeights, "the best epoch");
-                channel.Info($"The model is epoch {bestEpoch}, the best {(validation is { Count: > 0 } ? "on the validation data" : "on the training data")}.");
+                channel.Info($"The model is epoch {bestEpoch}, the best {(validation is { Count: > 0 } ? "on the validation data" : "on the training data")}" +
+                    (average is null ? "." : " (its weight average)."));
+            }
+            else if (average is not null)
+            {
+                average.CopyIntoNetwork();
+                channel.Info($"The model is the weight average after {average.Updates} steps.");
             }
         }
         finally // also when a trial fails or is stopped: the optimizer's moments and the best weights are native memory
@@ -114,6 +125,8 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             Release(bestWeights);
             optimizer?.Dispose();
             optimizer = null;
+            average?.Dispose();
+            average = null;
         }
     }
 
@@ -142,6 +155,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             optimizer.ZeroGrad();
             loss.backward();
             optimizer.Step();
+            average?.Update();
             int n = (int)images.shape[0];
             task.AfterStep(value, n);
             lossSum += value * n;
@@ -160,6 +174,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
     {
         bool wasTraining = model.training;
         model.eval();
+        using var averaged = average?.Applied();
         try
         {
             using var noGrad = torch.no_grad();
@@ -198,6 +213,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
         optimizer = null;
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         optimizer = new FlatOptimizer(trainable, options.Optimizer, options.LearningRate, options.WeightDecay);
+        average?.Rebind(model);
         if (!force) channel.Info(frozen ? "Backbone frozen." : "Backbone unfrozen: training the whole network.");
     }
 

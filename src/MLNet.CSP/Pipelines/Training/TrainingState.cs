@@ -12,6 +12,7 @@ internal sealed record TrainingState(int CompletedEpochs, string Fingerprint, do
     public const string ModelFile = "last.safetensors";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string BestFile = "best.safetensors";
+    public const string EmaFile = "ema.safetensors";
 
     /// <summary>SHA-256 (hex) of each checkpoint file present when the state was written; null in states of MLNet.CSP 1.x.</summary>
     public Dictionary<string, string>? Checksums { get; init; }
@@ -52,7 +53,7 @@ internal sealed record TrainingState(int CompletedEpochs, string Fingerprint, do
     /// </summary>
     public void Write(string directory)
     {
-        var files = new[] { ModelFile, OptimizerFile, BestFile };
+        var files = new[] { ModelFile, OptimizerFile, BestFile, EmaFile };
         string Current(string f) => File.Exists(Staged(directory, f)) ? Staged(directory, f) : Path.Combine(directory, f);
         var sums = files.Where(f => File.Exists(Current(f))).ToDictionary(f => f, f => AtomicFile.Sha256(Current(f)));
         string path = Path.Combine(directory, StateFile);
