@@ -8,7 +8,8 @@ set -uo pipefail
 stage="${1:-all}"
 OUT="${OUT:-/tmp/gpu-kit-out}"
 mkdir -p "$OUT"
-exec > >(tee -a "$OUT/kit.log") 2>&1
+main() {
+fail=0
 kit="$PWD/tools/gpu/.kit"
 python="${PYTHON:-python3}"
 device="${KIT_DEVICE:-cuda}"
@@ -19,6 +20,7 @@ started=$(date +%s)
 say() { echo "[$(( $(date +%s) - started )) s] $*"; }
 
 TORCH_LIB="${TORCH_LIB:-$($python -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')}"
+[ -d "$TORCH_LIB" ] || { say "no libtorch folder (TORCH_LIB='$TORCH_LIB'): is PyTorch installed for $python?"; exit 1; }
 say "libtorch from $TORCH_LIB"
 [ -f "$kit/gpucheck.tar.xz" ] || { say "no $kit/gpucheck.tar.xz: run tools/gpu/kit.sh publish and carry tools/gpu/.kit"; exit 1; }
 app=/tmp/gpucheck
@@ -27,7 +29,7 @@ export LD_LIBRARY_PATH="$app:$TORCH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 lib="$app/libLibTorchSharp.so"
 [ -f "$kit/libLibTorchSharp.so" ] && cp "$kit/libLibTorchSharp.so" "$lib" && say "using the LibTorchSharp built on an earlier lease"
 # Undefined symbols and missing libraries or (non-weak) versions: what stops the loader.
-undefined() { ldd -r "$1" 2>&1 | grep -v "weak version" | grep -c -E "undefined symbol|not found"; }
+undefined() { [ -f "$1" ] || { echo missing; return; }; ldd -r "$1" 2>&1 | grep -v "weak version" | grep -c -E "undefined symbol|not found"; }
 
 if [ "$stage" != check ]; then
   command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
@@ -49,13 +51,21 @@ if [ "$stage" != check ]; then
     cp "$lib" "$OUT/libLibTorchSharp.so"
     say "built: $(undefined "$lib") undefined symbols"
   fi
-  "$app/GpuCheck" info | tee -a "$OUT/results.jsonl"
-  "$app/GpuCheck" agree "$device" | tee -a "$OUT/results.jsonl"
+  "$app/GpuCheck" info | tee -a "$OUT/results.jsonl"; [ "${PIPESTATUS[0]}" = 0 ] || { [ "$device" = cpu ] || fail=1; }
+  "$app/GpuCheck" agree "$device" | tee -a "$OUT/results.jsonl"; [ "${PIPESTATUS[0]}" = 0 ] || fail=1
   say "build stage done"
 fi
 
 if [ "$stage" != build ]; then
-  run() { say "$*"; "$@" 2>&1 | grep --line-buffered -E "^RESULT|rror|xception" | tee -a "$OUT/results.jsonl"; }
+  left=$(undefined "$lib")
+  [ "$left" = 0 ] || { say "libLibTorchSharp.so does not link here ($left): run the build stage, or copy its \$OUT/libLibTorchSharp.so into tools/gpu/.kit"; exit 1; }
+  run() {
+    say "$*"
+    "$@" > /tmp/kit-run.log 2>&1
+    local status=$?
+    grep -E "^RESULT|rror|xception" /tmp/kit-run.log | tee -a "$OUT/results.jsonl"
+    [ $status = 0 ] || { say "exit status $status"; fail=1; }
+  }
   peer() { [ -n "${KIT_SKIP_PEER:-}" ] || run $python tools/gpu/peer_gpu.py "$@"; }
   run "$app/GpuCheck" train "$folder" cs3darknet_s 32 64 "$epochs" "$device"
   peer train "$folder" cs3darknet_s 32 64 "$epochs"
@@ -68,3 +78,9 @@ if [ "$stage" != build ]; then
   [ "$device" = cpu ] || run "$app/GpuCheck" train "$folder" cs3darknet_s 32 64 "$epochs" cpu
   say "check stage done"
 fi
+
+exit $fail
+}
+
+main 2>&1 | tee -a "$OUT/kit.log"
+exit "${PIPESTATUS[0]}"

@@ -35,13 +35,15 @@ case "${1:-}" in
     echo "check app: $(du -sh "$kit/publish" | cut -f1) published, $(du -h "$kit/gpucheck.tar.xz" | cut -f1) packed"
     ;;
   rehearse)
-    libtorch=$(ls -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native | tail -1)
+    version=$(sed -n 's/.*Include="libtorch-cpu-linux-x64" Version="\([^"]*\)".*/\1/p' "$root/Directory.Packages.props")
+    libtorch="${NUGET_PACKAGES:-$HOME/.nuget/packages}/libtorch-cpu-linux-x64/$version/runtimes/linux-x64/native"
+    [ -d "$libtorch" ] || { echo "libtorch-cpu-linux-x64 $version is not restored: dotnet build MLNet.CSP.sln first" >&2; exit 1; }
     cd "$root"
     OUT="${OUT:-/tmp/gpu-kit-rehearsal}" TORCH_LIB="$libtorch" KIT_DEVICE=cpu KIT_SKIP_PEER=1 KIT_EPOCHS=1 \
       KIT_FOLDER="$root/tests/MLNet.CSP.Tests/TestData/fashion-mnist/test" KIT_SIZE=64 bash tools/gpu/device.sh all
     ;;
   *)
-    sed -n '2,8p' "$0"
+    sed -n '2,6p' "$0"
     exit 2
     ;;
 esac

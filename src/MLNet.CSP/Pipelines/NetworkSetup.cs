@@ -10,7 +10,14 @@ internal static class NetworkSetup
         var resolved = TorchDevices.Resolve(host, options.Device, options.FallbackToCpu);
         if (resolved.type == DeviceType.CPU) LogBackend(host);
         // Before any training: an engine that cannot run on this device or without its package fails now, not after the last epoch.
-        Engines.InferenceEngines.Resolve(options.InferenceEngine, resolved);
+        var engine = Engines.InferenceEngines.Resolve(options.InferenceEngine, resolved);
+        if (options.InferenceEngine == InferenceEngine.Auto && resolved.type == DeviceType.CPU)
+        {
+            using var channel = host.Start("Engine");
+            channel.Info(engine == InferenceEngine.OnnxRuntime
+                ? "Scoring with ONNX Runtime (InferenceEngine.Auto)."
+                : $"Scoring with TorchSharp (InferenceEngine.Auto): ONNX Runtime's native library did not load ({Engines.InferenceEngines.OnnxRuntimeUnavailableReason}).");
+        }
         var pretrained = PretrainedTags.Preprocessing(options.Architecture);
         return (resolved, ImagePreprocessing.FromPretrained(pretrained, options.ImageSize, options.CropFraction, options.Interpolation, options.Mean, options.Std));
     }

@@ -135,6 +135,15 @@ public sealed class InferenceEngineTests : TempDirectoryTest
         StringAssert.Contains(onCuda.Message, "cuda:0");
         Assert.IsTrue(InferenceEngines.OnnxRuntimeAvailable, "The test project references Microsoft.ML.OnnxRuntime.");
 
+        // A model saved to score with ONNX Runtime still loads where it cannot (here: a CUDA device), on TorchSharp, with a warning.
+        var ml = new MLContext();
+        var warnings = new List<string>();
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) warnings.Add(e.RawMessage); };
+        Assert.AreEqual(InferenceEngine.TorchSharp, InferenceEngines.ForLoadedModel(ml, InferenceEngine.OnnxRuntime, cuda, "CspFeaturizerTransform"));
+        Assert.IsTrue(warnings.Any(w => w.Contains("scores with TorchSharp here instead") && w.Contains("cuda:0")), string.Join("\n", warnings));
+        Assert.AreEqual(InferenceEngine.OnnxRuntime, InferenceEngines.ForLoadedModel(ml, InferenceEngine.OnnxRuntime, cpu, "CspFeaturizerTransform"));
+        Assert.AreEqual(InferenceEngine.Auto, InferenceEngines.ForLoadedModel(ml, InferenceEngine.Auto, cuda, "CspFeaturizerTransform"));
+
         var invalid = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext().Transforms.CspFeaturize(new CspFeaturizerOptions
         {
             InputColumnName = "Image", InferenceEngine = (InferenceEngine)7,

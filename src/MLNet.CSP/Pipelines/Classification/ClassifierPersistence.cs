@@ -45,7 +45,8 @@ internal static class ClassifierPersistence
             {
                 NetworkPersistence.ReadWeights(openStream(NetworkPersistence.WeightsStream), model);
                 var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu);
-                return new CspImageClassificationTransformer(env, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved, engine: settings.Engine));
+                return new CspImageClassificationTransformer(env, settings, new InferenceNetwork(model, preprocessing, GlobalPooling.Average, resolved,
+                    engine: Engines.InferenceEngines.ForLoadedModel(env, settings.Engine, resolved, LoaderSignature)));
             }
             catch
             {

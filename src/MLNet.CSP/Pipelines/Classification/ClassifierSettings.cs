@@ -11,4 +11,4 @@ internal sealed record ClassifierSettings(
     int BatchSize,
     string? Device,
     bool? FallbackToCpu,
-    InferenceEngine Engine = InferenceEngine.TorchSharp);
+    InferenceEngine Engine);

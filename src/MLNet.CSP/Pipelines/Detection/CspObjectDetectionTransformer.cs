@@ -13,14 +13,16 @@ public sealed class CspObjectDetectionTransformer : CspTransformer
     private readonly DetectionDecoder decoder;
     private readonly Lazy<OnnxRuntimeDetector>? onnx;
 
-    internal CspObjectDetectionTransformer(DetectorSettings settings, CspDetector detector, ImagePreprocessing normalisation, Device device, int? threads)
+    // engine: what runs the detector (null: the settings' engine); the settings keep the one saved.
+    internal CspObjectDetectionTransformer(DetectorSettings settings, CspDetector detector, ImagePreprocessing normalisation, Device device, int? threads,
+        InferenceEngine? engine = null)
         : base(settings.ImageColumnName, settings.BatchSize)
     {
         (Settings, Detector, Normalisation, DeviceUsed, Threads) = (settings, detector, normalisation, device, threads);
         detector.to(device);
         detector.OptimizeForInference();
         decoder = new DetectionDecoder(detector.Anchors, settings.Classes, settings.ScoreThreshold, settings.IouThreshold, settings.MaxDetections);
-        Engine = InferenceEngines.Resolve(settings.Engine, device);
+        Engine = InferenceEngines.Resolve(engine ?? settings.Engine, device);
         if (Engine == InferenceEngine.OnnxRuntime)
         {
             int ortThreads = threads ?? torch.get_num_threads();

@@ -57,7 +57,8 @@ internal static class DetectorPersistence
             {
                 NetworkPersistence.ReadWeights(openStream(NetworkPersistence.WeightsStream), (stateDict, source) => LoadWeights(detector, stateDict, source));
                 var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu);
-                return new CspObjectDetectionTransformer(settings, detector, normalisation, resolved, null);
+                var running = Engines.InferenceEngines.ForLoadedModel(env, settings.Engine, resolved, LoaderSignature);
+                return new CspObjectDetectionTransformer(settings, detector, normalisation, resolved, null, running);
             }
             catch
             {

@@ -16,4 +16,4 @@ internal sealed record DetectorSettings(
     int BatchSize,
     string? Device,
     bool? FallbackToCpu,
-    InferenceEngine Engine = InferenceEngine.TorchSharp);
+    InferenceEngine Engine);

@@ -41,10 +41,10 @@ internal sealed class OnnxRuntimeDetector : IDisposable
         int perImage = 3 * imageSize * imageSize;
         var found = new IReadOnlyList<ScoredBox>[images.shape[0]];
         var buffer = ArrayPool<float>.Shared.Rent(perImage);
+        using var scope = torch.NewDisposeScope(); // the conversions' intermediate tensors, if any
         try
         {
-            using var contiguous = images.to_type(ScalarType.Float32).to(torch.CPU).contiguous();
-            var all = MemoryMarshal.Cast<byte, float>(contiguous.bytes);
+            var all = MemoryMarshal.Cast<byte, float>(images.to_type(ScalarType.Float32).to(torch.CPU).contiguous().bytes);
             using var runOptions = new RunOptions();
             for (int i = 0; i < found.Length; i++)
             {

@@ -50,13 +50,13 @@ internal sealed class OnnxRuntimeNetwork : IDisposable
             throw new ArgumentException($"Expected images [N, 3, {imageSize}, {imageSize}], got [{string.Join(", ", images.shape)}].", nameof(images));
         long batch = images.shape[0];
         if (destination.Length != batch * OutputLength)
-            throw new InvalidOperationException($"Expected {destination.Length} values, the batch gives {batch * OutputLength}.");
+            throw new ArgumentException($"The destination holds {destination.Length} values; {batch} images give {batch * OutputLength}.", nameof(destination));
         int count = checked((int)images.numel());
         var buffer = ArrayPool<float>.Shared.Rent(count);
         try
         {
-            using (var contiguous = images.to_type(ScalarType.Float32).to(torch.CPU).contiguous())
-                MemoryMarshal.Cast<byte, float>(contiguous.bytes).CopyTo(buffer);
+            using (var scope = torch.NewDisposeScope()) // the conversions' intermediate tensors, if any
+                MemoryMarshal.Cast<byte, float>(images.to_type(ScalarType.Float32).to(torch.CPU).contiguous().bytes).CopyTo(buffer);
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, count), [batch, 3, imageSize, imageSize]);
             using var runOptions = new RunOptions();
             using var outputs = session.Run(runOptions, [inputName], [input], outputNames);

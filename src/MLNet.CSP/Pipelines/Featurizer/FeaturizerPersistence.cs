@@ -49,7 +49,8 @@ internal static class FeaturizerPersistence
                 if (backbone.NumFeatures != numFeatures)
                     throw new InvalidDataException($"The saved featurizer has {numFeatures} features but '{architecture}' has {backbone.NumFeatures}.");
                 var resolved = TorchDevices.Resolve(env, settings.Device, settings.FallbackToCpu);
-                return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, pooling, resolved, engine: settings.Engine));
+                return new CspFeaturizerTransformer(settings, new InferenceNetwork(backbone, preprocessing, pooling, resolved,
+                    engine: Engines.InferenceEngines.ForLoadedModel(env, settings.Engine, resolved, LoaderSignature)));
             }
             catch
             {

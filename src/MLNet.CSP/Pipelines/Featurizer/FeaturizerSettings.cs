@@ -8,4 +8,4 @@ internal sealed record FeaturizerSettings(
     int BatchSize,
     string? Device,
     bool? FallbackToCpu,
-    InferenceEngine Engine = InferenceEngine.TorchSharp);
+    InferenceEngine Engine);

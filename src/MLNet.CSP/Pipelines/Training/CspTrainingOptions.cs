@@ -96,8 +96,9 @@ public abstract class CspTrainingOptions : CspNetworkOptions
 
     /// <summary>
     /// Keep an exponential moving average of the weights (and normalisation statistics) with this decay, ramped up over the first
-    /// 2,000 steps; validation, the best epoch and the trained model use the average. 0 turns it off. Null (default): the
-    /// detector averages (<see cref="CspDefaults.DetectorEmaDecay"/>), the classifier does not.
+    /// 2,000 steps; validation, the best epoch and the trained model use the average (without validation data the best epoch is
+    /// chosen on the training loss and its average kept). 0 turns it off. Null (default): the detector averages
+    /// (<see cref="CspDefaults.DetectorEmaDecay"/>), the classifier does not.
     /// </summary>
     public double? EmaDecay { get; set; }
 
@@ -130,7 +131,7 @@ public abstract class CspTrainingOptions : CspNetworkOptions
 
     /// <summary>The option values that identify a run for resuming (with the data and the task's own settings).</summary>
     internal string TrainingFingerprint() => string.Join("|", Epochs, BatchSize, LearningRate, Optimizer, WeightDecay, Schedule, WarmupEpochs,
-        FreezeBackbone, UnfreezeAfterEpochs, EmaDecay?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "task");
+        FreezeBackbone, UnfreezeAfterEpochs);
 
     internal override void Validate()
     {

@@ -7,7 +7,8 @@ namespace MLNet.CSP.Pipelines.Training;
 /// flat buffers (parameters re-pointed once, gradients accumulated in place by autograd), so a step is a handful of whole-buffer
 /// operations instead of a dozen per parameter tensor, and zeroing the gradients is one. The arithmetic is PyTorch's
 /// (AdamW: decoupled weight decay, betas 0.9/0.999, eps 1e-8, bias correction; SGD: weight decay added to the gradient, momentum
-/// 0.9, no dampening).
+/// 0.9, no dampening). One difference: a trained parameter that gets no gradient in a step (unused by the loss) has a zero
+/// gradient here, not none, so weight decay and the moments still move it; PyTorch leaves it alone.
 /// </summary>
 internal sealed class FlatOptimizer : IDisposable
 {

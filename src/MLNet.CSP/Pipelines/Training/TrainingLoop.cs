@@ -217,7 +217,8 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
         if (!force) channel.Info(frozen ? "Backbone frozen." : "Backbone unfrozen: training the whole network.");
     }
 
-    private string Fingerprint() => string.Join("|", FlatOptimizer.StateFormat, task.Identity, train.Count, validation?.Count ?? 0, options.TrainingFingerprint(), seed, train.Fingerprint);
+    private string Fingerprint() => string.Join("|", FlatOptimizer.StateFormat, task.Identity,
+        $"ema {(options.EmaDecay ?? task.DefaultEmaDecay).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", train.Count, validation?.Count ?? 0, options.TrainingFingerprint(), seed, train.Fingerprint);
 
     private static void Release(Dictionary<string, Tensor>? weights)
     {

@@ -86,6 +86,8 @@ internal sealed class WeightAverage : IDisposable
     /// <exception cref="InvalidDataException">The file is for another network.</exception>
     public void Load(string path)
     {
+        if (!File.Exists(path))
+            throw new InvalidDataException($"The checkpoint has no weight average ('{path}' is missing). Delete the directory '{Path.GetDirectoryName(path)}' to start over.");
         var state = Checkpoint.Read(path);
         try
         {
