@@ -14,27 +14,18 @@ import torch
 import torch.nn.functional as F
 import timm
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "MLNet.CSP.Benchmarks", "peer"))
+from cs3darknet_train import load_folder  # noqa: E402  (the same decoding, resizing and normalisation on CPU and GPU)
+
 
 def result(kind, values):
     print("RESULT " + json.dumps({"check": kind, "values": values}), flush=True)
 
 
 def load(folder, size):
-    from PIL import Image
-    import numpy as np
-
-    classes = sorted(os.listdir(folder))
-    images, labels = [], []
-    for index, name in enumerate(classes):
-        for file in sorted(os.listdir(os.path.join(folder, name))):
-            with Image.open(os.path.join(folder, name, file)) as image:
-                rgb = image.convert("RGB").resize((size, size), Image.BICUBIC)
-            images.append(torch.from_numpy(np.asarray(rgb, dtype=np.float32).copy()).permute(2, 0, 1) / 255.0)
-            labels.append(index)
-    x = torch.stack(images)
-    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
-    return ((x - mean) / std).cuda(), torch.tensor(labels).cuda(), len(classes)
+    """The images as the CPU peer loads them (tests/MLNet.CSP.Benchmarks/peer), moved to the GPU."""
+    x, y, classes = load_folder(folder, size)
+    return x.cuda(), y.cuda(), classes
 
 
 def train(folder, model_name, size, batch, epochs):

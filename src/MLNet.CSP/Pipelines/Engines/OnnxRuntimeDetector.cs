@@ -23,14 +23,7 @@ internal sealed class OnnxRuntimeDetector : IDisposable
         using var model = new MemoryStream();
         var info = OnnxDetectorWriter.Write(model, detector, new OnnxExportOptions { DynamicBatch = false, IncludeNms = true }, null, null, suppression);
         inputName = info.InputName;
-        using var options = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        session = new InferenceSession(model.ToArray(), options);
+        session = OnnxRuntimeSessions.Open(model.ToArray(), threads);
     }
 
     /// <summary>Detections of normalised letterboxed images [N, 3, S, S] (float, CPU), in input pixels, best first.</summary>

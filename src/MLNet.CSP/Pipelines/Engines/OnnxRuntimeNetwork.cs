@@ -26,14 +26,7 @@ internal sealed class OnnxRuntimeNetwork : IDisposable
         inputName = info.InputName;
         outputNames = [info.OutputName];
         OutputLength = checked((int)info.OutputShape[1]);
-        using var sessionOptions = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        session = new InferenceSession(model.ToArray(), sessionOptions);
+        session = OnnxRuntimeSessions.Open(model.ToArray(), threads);
         Threads = threads;
     }
 
