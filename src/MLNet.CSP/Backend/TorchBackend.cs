@@ -42,7 +42,7 @@ public static class TorchBackend
             var previous = forced;
             forced = path;
             SetOneDnn(path != ConvolutionPath.NoOneDnn);
-            return new Restore(() =>
+            return new ScopeAction(() =>
             {
                 lock (Gate)
                 {
@@ -110,12 +110,5 @@ public static class TorchBackend
         if (enabled == !oneDnnDisabled || !OneDnnSwitch.IsAvailable) return;
         OneDnnSwitch.Set(enabled);
         oneDnnDisabled = !enabled;
-    }
-
-    private sealed class Restore(Action action) : IDisposable
-    {
-        private Action? pending = action;
-
-        public void Dispose() => Interlocked.Exchange(ref pending, null)?.Invoke();
     }
 }

@@ -52,7 +52,7 @@ internal sealed class WeightAverage : IDisposable
         using var noGrad = torch.no_grad();
         var saved = entries.Select(e => e.Source.detach().clone()).ToList();
         foreach (var (_, source, average) in entries) source.copy_(average);
-        return new Restore(() =>
+        return new ScopeAction(() =>
         {
             using var restoring = torch.no_grad();
             for (int i = 0; i < entries.Count; i++)
@@ -106,12 +106,5 @@ internal sealed class WeightAverage : IDisposable
     public void Dispose()
     {
         foreach (var (_, _, average) in entries) average.Dispose();
-    }
-
-    private sealed class Restore(Action action) : IDisposable
-    {
-        private Action? pending = action;
-
-        public void Dispose() => Interlocked.Exchange(ref pending, null)?.Invoke();
     }
 }
