@@ -24,7 +24,7 @@ if (args.Length > 3 && args[0] == "detector-digits")
 }
 if (args.Length > 1 && args[0] == "peer-weights")
 {
-    StepProfile.WritePeerCheck(args[1]);
+    StepProfile.WritePeerCheck(args[1], args.Length > 2 ? args[2] : "cs3darknet_s");
     return;
 }
 if (args.Length > 0 && args[0] == "step-profile")

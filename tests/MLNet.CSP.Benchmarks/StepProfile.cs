@@ -66,13 +66,14 @@ internal static class StepProfile
     }
 
     /// <summary>
-    /// <c>peer-weights OUT.pth</c>: a seeded cs3darknet_s (10 classes) state dict with an input and the library's eval logits, for
-    /// <c>peer/cs3darknet_train.py check</c> (the PyTorch peer must load it strictly and give the same logits).
+    /// <c>peer-weights OUT.pth [MODEL]</c>: a seeded network's (cs3darknet_s or cspresnet50, 10 classes) state dict with an input
+    /// and the library's eval logits, for <c>peer/pytorch_peer.py check</c> (the PyTorch peer must load it strictly and give
+    /// the same logits).
     /// </summary>
-    public static void WritePeerCheck(string path)
+    public static void WritePeerCheck(string path, string model = "cs3darknet_s")
     {
         torch.manual_seed(7);
-        using var net = Backbones.Create("cs3darknet_s", numClasses: 10);
+        using var net = Backbones.Create(model, numClasses: 10);
         net.eval();
         using var noGrad = torch.no_grad();
         // The reference initialisation zeroes each block's last norm: random norms give logits worth comparing.
@@ -82,7 +83,7 @@ internal static class StepProfile
             else if (key.EndsWith("bn.bias", StringComparison.Ordinal) || key.EndsWith("running_mean", StringComparison.Ordinal)) value.normal_(0, 0.1);
         }
         var state = net.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
-        var input = torch.randn(2, 3, 32, 32);
+        var input = torch.randn(2, 3, 64, 64);
         state["input"] = input;
         state["logits"] = net.forward(input);
         MLNet.CSP.Weights.Checkpoint.Save(state, path);

@@ -6,7 +6,9 @@ namespace MLNet.CSP.Benchmarks;
 
 /// <summary>
 /// <c>trainer-speed DIR EPOCHS [whole|split]...</c>: CspImageClassification's epoch throughput on one folder, fitted on the whole folder and on
-/// an 80% split (as the AutoML search fits its trials), with the trainer's log.
+/// an 80% split (as the AutoML search fits its trials), with the trainer's log. Environment: <c>TRAINER_SPEED_SIZE</c> (32),
+/// <c>TRAINER_SPEED_BATCH</c> (the trainer's default), <c>TRAINER_SPEED_MODEL</c> (the trainer's default),
+/// <c>TRAINER_SPEED_PATH</c> (a forced <see cref="MLNet.CSP.Backend.ConvolutionPath"/>).
 /// </summary>
 internal static class TrainerSpeed
 {
@@ -22,13 +24,17 @@ internal static class TrainerSpeed
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var options = new CspImageClassificationTrainer.Options
             {
-                ImageSize = 32, CropFraction = 1.0, TorchThreads = 2, Epochs = epochs,
+                ImageSize = Setting("TRAINER_SPEED_SIZE") ?? 32, CropFraction = 1.0, TorchThreads = 2, Epochs = epochs,
                 MetricsCallback = m => Console.WriteLine(FormattableString.Invariant(
-                    $"{variant}: epoch {m.Epoch}: {m.ImagesPerSecond:F0} images/s, {m.Elapsed.TotalSeconds:F1} s; gen2 collections {GC.CollectionCount(2)}, GC paused {GC.GetTotalPauseDuration().TotalSeconds:F1} s, heap {GC.GetTotalMemory(false) / 1048576.0:F0} MB, process CPU {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F0} s")),
+                    $"{variant}: epoch {m.Epoch}: {m.ImagesPerSecond:F1} images/s, {m.Elapsed.TotalSeconds:F1} s; gen2 collections {GC.CollectionCount(2)}, GC paused {GC.GetTotalPauseDuration().TotalSeconds:F1} s, heap {GC.GetTotalMemory(false) / 1048576.0:F0} MB, process CPU {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F0} s")),
             };
+            if (Setting("TRAINER_SPEED_BATCH") is int batch) options.BatchSize = batch;
+            if (Environment.GetEnvironmentVariable("TRAINER_SPEED_MODEL") is { Length: > 0 } model) options.Architecture = model;
             using (Environment.GetEnvironmentVariable("TRAINER_SPEED_PATH") is { } path ? MLNet.CSP.Backend.TorchBackend.UsePath(Enum.Parse<MLNet.CSP.Backend.ConvolutionPath>(path)) : null)
                 ml.MulticlassClassification.Trainers.CspImageClassification(options).Fit(data).Dispose();
             Console.WriteLine(FormattableString.Invariant($"{variant}: fit {watch.Elapsed.TotalSeconds:F1} s"));
         }
     }
+
+    private static int? Setting(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? int.Parse(value) : null;
 }

@@ -8,11 +8,14 @@ namespace MLNet.CSP.Tests;
 internal static class ChildProcess
 {
     /// <summary>Runs the app recorded under <paramref name="pathKey"/> with <paramref name="args"/>; fails the test on a non-zero exit.</summary>
-    public static string Run(string pathKey, params string[] args)
+    public static string Run(string pathKey, params string[] args) => Run(pathKey, null, args);
+
+    /// <summary>Runs the app recorded under <paramref name="pathKey"/> with extra environment variables; fails the test on a non-zero exit.</summary>
+    public static string Run(string pathKey, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         string app = typeof(ChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == pathKey).Value!;
         Assert.IsTrue(File.Exists(app), $"{pathKey}: not built at {app}");
-        var (exitCode, output) = Execute("dotnet", [app, .. args]);
+        var (exitCode, output) = Execute("dotnet", [app, .. args], environment: environment);
         Assert.AreEqual(0, exitCode, $"'{Path.GetFileName(app)} {string.Join(" ", args)}' failed:\n{output}");
         return output;
     }

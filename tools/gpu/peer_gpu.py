@@ -15,7 +15,7 @@ import torch.nn.functional as F
 import timm
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "MLNet.CSP.Benchmarks", "peer"))
-from cs3darknet_train import load_folder  # noqa: E402  (the same decoding, resizing and normalisation on CPU and GPU)
+from pytorch_peer import load_folder  # noqa: E402  (the same decoding, resizing and normalisation on CPU and GPU)
 
 
 def result(kind, values):

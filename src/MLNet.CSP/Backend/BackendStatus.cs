@@ -24,7 +24,7 @@ public sealed record BackendStatus(CpuCacheTopology Topology, ConvolutionPath Pa
             ? $"float32 convolutions on the {Path} path, self-check right ({Checks.Count} cases forward and backward, worst relative error {WorstError:E1} against float64"
             : $"float32 convolutions are WRONG on this machine even on the {Path} path ({string.Join("; ", Checks.Where(c => !c.Passed))}";
         string rejected = Rejected.Count == 0 ? "" : $" Rejected: {string.Join("; ", Rejected)}.";
-        return $"libtorch backend: {topology}; {verdict}, {Threads} thread(s), {Elapsed.TotalMilliseconds:F0} ms).{rejected}";
+        return $"libtorch backend: {topology}; {verdict}, {Threads} thread(s), {Elapsed.TotalMilliseconds:F0} ms); {NativeHeap.Description}.{rejected}";
     }
 
     /// <inheritdoc />

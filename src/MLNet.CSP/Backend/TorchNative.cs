@@ -18,6 +18,7 @@ internal static class TorchNative
 
     private static string? Load()
     {
+        NativeHeap.Tune();
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);

@@ -1,11 +1,11 @@
 """The PyTorch peer of the trainer-speed benchmark (docs/benchmarks.md, "Training throughput against PyTorch").
 
-cs3darknet_s written out in plain PyTorch with timm's module names, so a state dict the library writes loads with
+cs3darknet_s and cspresnet50 written out in plain PyTorch with timm's module names, so a state dict the library writes loads with
 strict=True (the check that it is the same network), trained as the issue's peer: images decoded, resized and
 normalised once into one tensor in memory, AdamW, label smoothing 0.1, a shuffled epoch of full batches.
 
-  python3 cs3darknet_train.py check WEIGHTS_AND_IO.pth      # same logits as the library's forward?
-  python3 cs3darknet_train.py train FOLDER EPOCHS [BATCH] [SIZE]  # images/s per epoch, 2 threads
+  python3 pytorch_peer.py check WEIGHTS_AND_IO.pth      # same logits as the library's forward? (either network)
+  python3 pytorch_peer.py train FOLDER EPOCHS [BATCH] [SIZE] [MODEL]  # images/s per epoch, 2 threads; MODEL cs3darknet_s (default) or cspresnet50
 """
 import os
 import random
@@ -18,15 +18,18 @@ import torch.nn.functional as F
 
 
 class ConvNormAct(nn.Module):
-    def __init__(self, cin, cout, k, stride=1, act=True):
+    def __init__(self, cin, cout, k, stride=1, act=True, leaky=False):
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, k, stride, k // 2, bias=False)
         self.bn = nn.BatchNorm2d(cout)
         self.act = act
+        self.leaky = leaky
 
     def forward(self, x):
         x = self.bn(self.conv(x))
-        return F.silu(x) if self.act else x
+        if not self.act:
+            return x
+        return F.leaky_relu(x, 0.01) if self.leaky else F.silu(x)
 
 
 class DarkBlock(nn.Module):
@@ -91,9 +94,73 @@ class Cs3DarkNetS(nn.Module):
         return self.head(self.stages(self.stem(x)))
 
 
+class Bottleneck(nn.Module):
+    """timm's BottleneckBlock in cspresnet50: 1x1 down to half, 3x3, 1x1 back without activation, residual, LeakyReLU."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = ConvNormAct(channels, channels // 2, 1, leaky=True)
+        self.conv2 = ConvNormAct(channels // 2, channels // 2, 3, leaky=True)
+        self.conv3 = ConvNormAct(channels // 2, channels, 1, act=False)
+
+    def forward(self, x):
+        return F.leaky_relu(self.conv3(self.conv2(self.conv1(x))) + x, 0.01)
+
+
+class CrossStage(nn.Module):
+    """timm's CrossStage with expand ratio 2 and a linear expansion (cross_linear): optional 3x3 stride-2 down-sampling, 1x1
+    expansion to twice the output, half through the bottlenecks and a 1x1 transition, concat with the other half, 1x1 transition."""
+
+    def __init__(self, cin, cout, depth, stride):
+        super().__init__()
+        expanded = 2 * cout
+        self.conv_down = ConvNormAct(cin, cin, 3, stride, leaky=True) if stride != 1 else nn.Identity()
+        self.conv_exp = ConvNormAct(cin, expanded, 1, act=False)
+        self.blocks = nn.Sequential(*[Bottleneck(cout) for _ in range(depth)])
+        self.conv_transition_b = ConvNormAct(cout, cout, 1, leaky=True)
+        self.conv_transition = ConvNormAct(expanded, cout, 1, leaky=True)
+
+    def forward(self, x):
+        x = self.conv_exp(self.conv_down(x))
+        skip, through = x.split(x.shape[1] // 2, dim=1)
+        through = self.conv_transition_b(self.blocks(through))
+        return self.conv_transition(torch.cat([skip, through], dim=1))
+
+
+class CspResNetStem(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = ConvNormAct(3, 64, 7, 2, leaky=True)
+        self.pool = nn.MaxPool2d(3, 2, 1)
+
+    def forward(self, x):
+        return self.pool(self.conv1(x))
+
+
+class CspResNet50(nn.Module):
+    """cspresnet50: stages 128/256/512/1024 channels with 3/3/5/2 bottlenecks, the first without down-sampling."""
+
+    def __init__(self, classes):
+        super().__init__()
+        self.stem = CspResNetStem()
+        channels, stages = 64, []
+        for index, (out, depth) in enumerate([(128, 3), (256, 3), (512, 5), (1024, 2)]):
+            stages.append(CrossStage(channels, out, depth, 1 if index == 0 else 2))
+            channels = out
+        self.stages = nn.Sequential(*stages)
+        self.head = Head(channels, classes)
+
+    def forward(self, x):
+        return self.head(self.stages(self.stem(x)))
+
+
+MODELS = {"cs3darknet_s": Cs3DarkNetS, "cspresnet50": CspResNet50}
+
+
 def check(path):
     saved = torch.load(path)
-    model = Cs3DarkNetS(saved["head.fc.weight"].shape[0])
+    network = CspResNet50 if "stem.conv1.conv.weight" in saved and saved["stem.conv1.conv.weight"].shape[-1] == 7 else Cs3DarkNetS
+    model = network(saved["head.fc.weight"].shape[0])
     weights = {k: v for k, v in saved.items() if k not in ("input", "logits")}
     model.load_state_dict(weights, strict=True)
     model.eval()
@@ -101,7 +168,7 @@ def check(path):
         logits = model(saved["input"])
     diff = (logits - saved["logits"]).abs().max().item()
     scale = saved["logits"].abs().max().item()
-    print(f"check: {len(weights)} tensors loaded strictly; largest logit difference {diff:.2e} (largest logit {scale:.3f})")
+    print(f"check {network.__name__}: {len(weights)} tensors loaded strictly; largest logit difference {diff:.2e} (largest logit {scale:.3f})")
     return 0 if diff <= 1e-4 * max(1.0, scale) else 1
 
 
@@ -124,15 +191,15 @@ def load_folder(folder, size):
     return (x - mean) / std, torch.tensor(labels), len(classes)
 
 
-def train(folder, epochs, batch, size):
+def train(folder, epochs, batch, size, name):
     torch.set_num_threads(2)
     torch.manual_seed(1)
     random.seed(1)
     x, y, classes = load_folder(folder, size)
-    model = Cs3DarkNetS(classes)
+    model = MODELS[name](classes)
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.05)
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, {len(y)} images {size}x{size}, batch {batch}")
+    print(f"PyTorch {torch.__version__}, {name}, {torch.get_num_threads()} threads, {len(y)} images {size}x{size}, batch {batch}")
     for epoch in range(1, epochs + 1):
         order = torch.randperm(len(y))
         start, seen = time.perf_counter(), 0
@@ -144,7 +211,7 @@ def train(folder, epochs, batch, size):
             optimizer.step()
             seen += batch
         elapsed = time.perf_counter() - start
-        print(f"pytorch: epoch {epoch}: {seen / elapsed:.0f} images/s, {elapsed:.1f} s, loss {loss.item():.3f}")
+        print(f"pytorch: epoch {epoch}: {seen / elapsed:.1f} images/s, {elapsed:.1f} s, loss {loss.item():.3f}")
     return 0
 
 
@@ -153,6 +220,6 @@ if __name__ == "__main__":
         sys.exit(check(sys.argv[2]))
     if len(sys.argv) >= 4 and sys.argv[1] == "train":
         sys.exit(train(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 64,
-                       int(sys.argv[5]) if len(sys.argv) > 5 else 32))
+                       int(sys.argv[5]) if len(sys.argv) > 5 else 32, sys.argv[6] if len(sys.argv) > 6 else "cs3darknet_s"))
     print(__doc__)
     sys.exit(2)
