@@ -154,8 +154,15 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(stateDict);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var dictionary = stateDict as Dictionary<string, Tensor> ?? stateDict.ToDictionary(kv => kv.Key, kv => kv.Value);
-        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) Safetensors.SaveStateDict(path, dictionary);
-        else PyTorchPickler.PickleStateDict(path, dictionary);
+        // Through a temporary file moved over the target: a smaller state dict written over a larger file must not keep its tail
+        // (the writers open an existing file without truncating it), and a failed write leaves the earlier file as it was.
+        bool safetensors = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
+        Pipelines.Internal.AtomicFile.Write(path, stream =>
+        {
+            if (safetensors) Safetensors.SaveStateDict(stream, dictionary, leaveOpen: true);
+            else PyTorchPickler.PickleStateDict(stream, dictionary, leaveOpen: true);
+            return 0;
+        });
     }
 
     /// <summary>Writes any module's state dict in safetensors format to a stream (a <see cref="Backbone"/>'s in PyTorch key order).</summary>

@@ -33,6 +33,32 @@ public sealed class CheckpointTests : TempDirectoryTest
     }
 
     [TestMethod]
+    [DataRow("model.safetensors")]
+    [DataRow("model.pth")]
+    public void ASmallerStateDictWrittenOverALargerFileReadsBackWhole(string fileName)
+    {
+        string path = Path.Combine(Folder, fileName);
+        using (var larger = Backbones.Create("cspresnet50", 10)) Checkpoint.Save(larger, path);
+        long largerLength = new FileInfo(path).Length;
+        using var smaller = Backbones.Create("cs3darknet_s", 10);
+        GoldenFill.Apply(smaller);
+        Checkpoint.Save(smaller, path);
+        Assert.IsLessThan(largerLength / 2, new FileInfo(path).Length, "The file holds the new state dict only, not the old one's tail.");
+        var read = Checkpoint.Read(path);
+        try
+        {
+            var expected = smaller.StateDict().ToDictionary(e => e.Key, e => e.Value);
+            CollectionAssert.AreEquivalent(expected.Keys.ToList(), read.Keys.ToList());
+            foreach (var (key, value) in read) Assert.IsTrue(value.eq(expected[key]).all().item<bool>(), key);
+        }
+        finally
+        {
+            foreach (var t in read.Values) t.Dispose();
+        }
+        Assert.IsEmpty(Directory.GetFiles(Folder, "*.tmp"), "No temporary file is left beside it.");
+    }
+
+    [TestMethod]
     public void CheckpointOfAnotherArchitectureListsTheMismatchedKeys()
     {
         string path = Path.Combine(Folder, "darknet.safetensors");
