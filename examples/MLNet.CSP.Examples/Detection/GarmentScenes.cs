@@ -47,6 +47,30 @@ internal static class GarmentScenes
         return rows;
     }
 
+    /// <summary>
+    /// Writes the scenes as an Ultralytics (YOLO) dataset split under <paramref name="root"/>: images/SPLIT/*.png, labels/SPLIT/*.txt
+    /// with "class cx cy w h" normalised to the image, and data.yaml naming the classes (train and val splits).
+    /// </summary>
+    public static void WriteYolo(string root, string split, IReadOnlyList<DetectionRow> rows, int size)
+    {
+        string images = Directory.CreateDirectory(Path.Combine(root, "images", split)).FullName;
+        string labels = Directory.CreateDirectory(Path.Combine(root, "labels", split)).FullName;
+        static string F(double v) => v.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var row in rows)
+        {
+            string name = Path.GetFileNameWithoutExtension(row.ImagePath);
+            File.Copy(row.ImagePath, Path.Combine(images, name + ".png"), overwrite: true);
+            var lines = row.Label.Select((label, i) =>
+            {
+                var b = row.BoundingBoxes.AsSpan(4 * i, 4);
+                return $"{Array.IndexOf(Classes, label)} {F((b[0] + b[2]) / 2 / size)} {F((b[1] + b[3]) / 2 / size)} {F((b[2] - b[0]) / size)} {F((b[3] - b[1]) / size)}";
+            });
+            File.WriteAllLines(Path.Combine(labels, name + ".txt"), lines);
+        }
+        File.WriteAllText(Path.Combine(root, "data.yaml"),
+            $"# garment scenes (MLNet.CSP example detect --export-yolo)\npath: .\ntrain: images/train\nval: images/val\nnames: [{string.Join(", ", Classes)}]\n");
+    }
+
     /// <summary>A dim colour gradient with blotches and pixel noise, so that the background is not a constant.</summary>
     private static SKBitmap Background(int size, Random random)
     {

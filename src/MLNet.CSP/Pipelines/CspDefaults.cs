@@ -59,6 +59,9 @@ public static class CspDefaults
     /// <summary>Linear warm-up length in epochs.</summary>
     public const double WarmupEpochs = 1;
 
+    /// <summary>The biases' starting learning rate in the warm-up (0: as the other parameters; Ultralytics' <c>warmup_bias_lr</c>).</summary>
+    public const double WarmupBiasLearningRate = 0;
+
     /// <summary>Label smoothing of the cross-entropy loss.</summary>
     public const double LabelSmoothing = 0.1;
 

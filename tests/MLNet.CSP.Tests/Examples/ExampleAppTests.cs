@@ -117,6 +117,37 @@ public sealed class ExampleAppTests : TempDirectoryTest
         AssertPng(previews[0], 128, 128);
     }
 
+    [TestMethod]
+    public void DetectExportsItsScenesAsAYoloDatasetThatTheLoaderReads()
+    {
+        string yolo = Path.Combine(Folder, "yolo");
+        string output = Run("detect", "--train", "6", "--test", "4", "--image-size", "128", "--export-yolo", yolo, "--out", Path.Combine(Folder, "detect"));
+        StringAssert.Contains(output, "data.yaml");
+        Assert.IsFalse(File.Exists(Path.Combine(Folder, "detect", "detector.zip")), "Exporting stops before training.");
+        var ml = new MLContext(seed: 1);
+        foreach (var (split, count) in new[] { ("train", 6), ("val", 4) })
+        {
+            var view = ml.Data.LoadFromYoloDataset(yolo, split);
+            VBuffer<ReadOnlyMemory<char>> names = default;
+            view.Schema["Label"].GetKeyValues(ref names);
+            CollectionAssert.AreEqual(new[] { "Trouser", "Bag", "Sneaker", "Dress", "Ankle_boot" }, names.DenseValues().Select(n => n.ToString()).ToArray());
+            var boxes = view.GetColumn<VBuffer<float>>("BoundingBoxes").Select(v => v.DenseValues().ToArray()).ToArray();
+            var labels = view.GetColumn<VBuffer<uint>>("Label").Select(v => v.DenseValues().ToArray()).ToArray();
+            Assert.HasCount(count, boxes, split);
+            Assert.IsTrue(labels.Sum(l => l.Length) >= count, $"{split}: at least one garment a scene");
+            for (int r = 0; r < count; r++)
+            {
+                Assert.AreEqual(4 * labels[r].Length, boxes[r].Length, $"{split} row {r}");
+                for (int i = 0; i < boxes[r].Length; i += 4)
+                {
+                    float w = boxes[r][i + 2] - boxes[r][i], h = boxes[r][i + 3] - boxes[r][i + 1];
+                    Assert.IsTrue(boxes[r][i] >= 0 && boxes[r][i + 1] >= 0 && boxes[r][i + 2] <= 128 && boxes[r][i + 3] <= 128, $"{split} row {r}: inside the canvas");
+                    Assert.IsTrue(w is > 3 and <= 98 && h is > 3 and <= 98, $"{split} row {r}: a garment's tight box ({w} x {h} px; garments are pasted at 28-98 px)");
+                }
+            }
+        }
+    }
+
     private static void AssertPng(string path, int width, int height)
     {
         Assert.IsTrue(File.Exists(path), path);

@@ -73,6 +73,67 @@ public sealed class FlatOptimizerTests : TempDirectoryTest
     }
 
     [TestMethod]
+    [DataRow(CspOptimizer.AdamW)]
+    [DataRow(CspOptimizer.SgdMomentum)]
+    public void BiasesAsAGroupStepWithTheirOwnRateAsTorchSharpsParameterGroupsDo(CspOptimizer kind)
+    {
+        const double decay = 0.05;
+        static bool IsBias(string name) => name.EndsWith(".bias", StringComparison.Ordinal);
+        static double BiasRate(double lr) => 0.1 * lr * 100; // ten times the others' rate, changing with it
+        // The reference: one TorchSharp optimizer per group (per-element arithmetic with a shared step count is what parameter groups do).
+        using var reference = Network();
+        TorchSharp.Modules.OptimizerHelper Make(IEnumerable<TorchSharp.Modules.Parameter> group) => kind == CspOptimizer.AdamW
+            ? torch.optim.AdamW(group, 1e-2, weight_decay: decay)
+            : torch.optim.SGD(group, 1e-2, momentum: 0.9, weight_decay: decay);
+        using (var others = Make(reference.named_parameters().Where(p => !IsBias(p.name)).Select(p => p.parameter)))
+        using (var biases = Make(reference.named_parameters().Where(p => IsBias(p.name)).Select(p => p.parameter)))
+            Steps(reference, () => { others.zero_grad(); biases.zero_grad(); }, () => { others.step(); biases.step(); }, lr =>
+            {
+                foreach (var g in others.ParamGroups) g.LearningRate = lr;
+                foreach (var g in biases.ParamGroups) g.LearningRate = BiasRate(lr);
+            }, 6);
+
+        using var flat = Network();
+        var named = flat.named_parameters().ToList();
+        Assert.IsTrue(named.Any(p => IsBias(p.name)), "The network has biases (its normalisation layers').");
+        using (var optimizer = new FlatOptimizer(named.Where(p => !IsBias(p.name)).Select(p => p.parameter).ToList(),
+            named.Where(p => IsBias(p.name)).Select(p => p.parameter).ToList(), kind, 1e-2, decay))
+            Steps(flat, optimizer.ZeroGrad, optimizer.Step, lr => (optimizer.LearningRate, optimizer.BiasLearningRate) = (lr, BiasRate(lr)), 6);
+
+        using var single = Network(); // the same steps with one rate for all: the biases' rate must have made a difference
+        using (var optimizer = new FlatOptimizer(single.parameters().ToList(), kind, 1e-2, decay))
+            Steps(single, optimizer.ZeroGrad, optimizer.Step, lr => optimizer.LearningRate = lr, 6);
+
+        var expected = Weights(reference);
+        var actual = Weights(flat);
+        var oneRate = Weights(single);
+        double worst = 0, apart = 0;
+        foreach (var (name, values) in expected)
+            for (int i = 0; i < values.Length; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(values[i] - actual[name][i]));
+                if (IsBias(name)) apart = Math.Max(apart, Math.Abs(values[i] - oneRate[name][i]));
+            }
+        Assert.IsGreaterThan(1e-3, apart, "The biases' own rate must change their steps, or the comparison proves nothing.");
+        Assert.IsLessThan(1e-5, worst, $"{kind}: largest difference from TorchSharp's optimizers {worst:E1}");
+    }
+
+    [TestMethod]
+    public void TheBiasWarmUpFallsFromItsStartToTheScheduleWhileTheOthersRise()
+    {
+        const double peak = 1e-3, start = 0.1;
+        const long warmup = 10, total = 100;
+        for (long step = 0; step < total; step++)
+        {
+            double lr = LearningRates.At(step, total, warmup, peak, CspLearningRateSchedule.Cosine);
+            double bias = LearningRates.BiasAt(step, warmup, start, lr);
+            if (step >= warmup - 1) Assert.AreEqual(lr, bias, 1e-15, $"step {step}: after the warm-up the biases follow the schedule");
+            else Assert.AreEqual(start + (peak - start) * (step + 1) / warmup, bias, 1e-12, $"step {step}: linear from {start} to the peak");
+        }
+        Assert.AreEqual(peak * 0.5, LearningRates.BiasAt(0, 0, start, peak * 0.5), "No warm-up: no bias warm-up either.");
+    }
+
+    [TestMethod]
     public void StateSavesAndLoadsSoAResumedRunTakesTheSameSteps()
     {
         string modelPath = Path.Combine(Folder, "model.safetensors"), statePath = Path.Combine(Folder, "optimizer.safetensors");

@@ -203,6 +203,41 @@ public sealed class TrainingLoopBehaviourTests
 
     [TestMethod]
     [Timeout(60_000)]
+    public void TheBiasWarmUpStartsTheBiasesAtItsRateAndLeavesTheOtherWeightsAlone()
+    {
+        List<Dictionary<string, Tensor>> Run(double warmupBias, out Dictionary<string, Tensor> initial)
+        {
+            using var model = Network();
+            initial = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+            var task = new ScriptedTask(model, [1, 1]) { RecordSteps = true };
+            var options = new CspImageClassificationTrainer.Options
+            {
+                Epochs = 2, BatchSize = 8, LearningRate = 0.05, WeightDecay = 0, Optimizer = CspOptimizer.SgdMomentum, WarmupEpochs = 1,
+                WarmupBiasLearningRate = warmupBias,
+            };
+            new TrainingLoop<Tensor>(Host(), options, task, new Source(32), null, torch.CPU, seed: 1).Run();
+            return task.StepWeights;
+        }
+
+        var plain = Run(0, out var start);
+        var warmed = Run(0.5, out _);
+        // Step 1 of a 4-step warm-up: the others' rate is 0.05 / 4; the biases' 0.5 (1 - 1/4) + 0.05 / 4, 31 times more. SGD's first
+        // step is the rate times the gradient, and both runs start from the same weights and batch.
+        foreach (var (key, value) in plain[0])
+        {
+            var plainStep = value - start[key];
+            var warmedStep = warmed[0][key] - start[key];
+            if (key.EndsWith(".bias", StringComparison.Ordinal))
+                Assert.IsLessThan(1e-4, (warmedStep - 31 * plainStep).abs().max().item<float>() / plainStep.abs().max().item<float>() / 31, $"{key}: 31 times the step");
+            else
+                Assert.IsTrue(Same(value, warmed[0][key]), $"{key}: not a bias, the same step");
+        }
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            new CspImageClassificationTrainer.Options { WarmupBiasLearningRate = -1 }.Validate());
+    }
+
+    [TestMethod]
+    [Timeout(60_000)]
     public void WithoutPatienceEveryEpochRunsAndTheLastIsTheModel()
     {
         using var model = Network();

@@ -8,7 +8,9 @@ namespace MLNet.CSP.Pipelines.Training;
 /// operations instead of a dozen per parameter tensor, and zeroing the gradients is one. The arithmetic is PyTorch's
 /// (AdamW: decoupled weight decay, betas 0.9/0.999, eps 1e-8, bias correction; SGD: weight decay added to the gradient, momentum
 /// 0.9, no dampening). One difference: a trained parameter that gets no gradient in a step (unused by the loss) has a zero
-/// gradient here, not none, so weight decay and the moments still move it; PyTorch leaves it alone.
+/// gradient here, not none, so weight decay and the moments still move it; PyTorch leaves it alone. Biases may form a second
+/// group, stored after the other parameters, with a learning rate of their own (<see cref="BiasLearningRate"/>, for the bias
+/// warm-up): the moments are still updated over the whole buffer, only the decay and the update run per group.
 /// </summary>
 internal sealed class FlatOptimizer : IDisposable
 {
@@ -24,12 +26,22 @@ internal sealed class FlatOptimizer : IDisposable
     private readonly Tensor? second; // AdamW: exp_avg_sq
     private readonly Tensor scratch;
     private readonly IReadOnlyList<Parameter> trained;
+    private readonly (Tensor Parameters, Tensor First, Tensor Scratch)[]? groups; // [the other parameters, the biases] when biases are a group
     private long steps;
 
+    /// <summary>One group: every parameter steps with <see cref="LearningRate"/>.</summary>
     public FlatOptimizer(IReadOnlyList<Parameter> trainable, CspOptimizer kind, double learningRate, double weightDecay)
+        : this(trainable, [], kind, learningRate, weightDecay)
     {
-        ArgumentNullException.ThrowIfNull(trainable);
-        if (trainable.Count == 0) throw new ArgumentException("Nothing to train: no parameter requires a gradient.", nameof(trainable));
+    }
+
+    /// <summary>Two groups: <paramref name="biases"/> (stored last) step with <see cref="BiasLearningRate"/>, the rest with <see cref="LearningRate"/>.</summary>
+    public FlatOptimizer(IReadOnlyList<Parameter> others, IReadOnlyList<Parameter> biases, CspOptimizer kind, double learningRate, double weightDecay)
+    {
+        ArgumentNullException.ThrowIfNull(others);
+        ArgumentNullException.ThrowIfNull(biases);
+        var trainable = others.Concat(biases).ToList();
+        if (trainable.Count == 0) throw new ArgumentException("Nothing to train: no parameter requires a gradient.", nameof(others));
         if (kind is not (CspOptimizer.AdamW or CspOptimizer.SgdMomentum)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown optimizer.");
         (this.kind, this.weightDecay, LearningRate, trained) = (kind, weightDecay, learningRate, trainable);
         using var noGrad = torch.no_grad();
@@ -38,7 +50,7 @@ internal sealed class FlatOptimizer : IDisposable
         var device = first0.device;
         foreach (var p in trainable)
             if (p.dtype != dtype || p.device_type != device.type || p.device_index != device.index)
-                throw new ArgumentException($"Every trained parameter must share one dtype and device; found {p.dtype} on {p.device} and {dtype} on {device}.", nameof(trainable));
+                throw new ArgumentException($"Every trained parameter must share one dtype and device; found {p.dtype} on {p.device} and {dtype} on {device}.", nameof(others));
         long total = trainable.Sum(p => p.numel());
         parameters = torch.empty(total, dtype: dtype, device: device);
         gradients = torch.zeros(total, dtype: dtype, device: device);
@@ -65,10 +77,17 @@ internal sealed class FlatOptimizer : IDisposable
         first = torch.zeros_like(parameters);
         second = kind == CspOptimizer.AdamW ? torch.zeros_like(parameters) : null;
         scratch = torch.empty_like(parameters);
+        long split = others.Sum(p => p.numel());
+        if (biases.Count > 0 && split > 0)
+            groups = [(parameters.narrow(0, 0, split), first.narrow(0, 0, split), scratch.narrow(0, 0, split)),
+                      (parameters.narrow(0, split, total - split), first.narrow(0, split, total - split), scratch.narrow(0, split, total - split))];
     }
 
     /// <summary>The learning rate of the next step.</summary>
     public double LearningRate { get; set; }
+
+    /// <summary>The biases' learning rate of the next step when they are a group of their own (null: <see cref="LearningRate"/>).</summary>
+    public double? BiasLearningRate { get; set; }
 
     /// <summary>Steps taken.</summary>
     public long Steps => steps;
@@ -82,15 +101,16 @@ internal sealed class FlatOptimizer : IDisposable
         using var noGrad = torch.no_grad();
         steps++;
         double lr = LearningRate;
+        bool split = groups is not null && BiasLearningRate is double b && b != lr;
         if (kind == CspOptimizer.AdamW)
         {
-            if (weightDecay != 0) parameters.mul_(1 - lr * weightDecay);
+            if (weightDecay != 0) ForEachGroup(split, (g, rate) => g.Parameters.mul_(1 - rate * weightDecay));
             first.mul_(Beta1).add_(gradients, alpha: 1 - Beta1);
             second!.mul_(Beta2).addcmul_(gradients, gradients, value: 1 - Beta2);
             double correction1 = 1 - Math.Pow(Beta1, steps);
             double correction2 = 1 - Math.Pow(Beta2, steps);
             scratch.copy_(second).sqrt_().div_(Math.Sqrt(correction2)).add_(Epsilon);
-            parameters.addcdiv_(first, scratch, value: -lr / correction1);
+            ForEachGroup(split, (g, rate) => g.Parameters.addcdiv_(g.First, g.Scratch, value: -rate / correction1));
         }
         else
         {
@@ -98,8 +118,20 @@ internal sealed class FlatOptimizer : IDisposable
             if (weightDecay != 0) direction = scratch.copy_(gradients).add_(parameters, alpha: weightDecay);
             if (steps == 1) first.copy_(direction);
             else first.mul_(Momentum).add_(direction);
-            parameters.add_(first, alpha: -lr);
+            ForEachGroup(split, (g, rate) => g.Parameters.add_(g.First, alpha: -rate));
         }
+    }
+
+    /// <summary>Runs <paramref name="update"/> on the whole buffer, or on each group with its learning rate.</summary>
+    private void ForEachGroup(bool split, Action<(Tensor Parameters, Tensor First, Tensor Scratch), double> update)
+    {
+        if (!split)
+        {
+            update((parameters, first, scratch), LearningRate);
+            return;
+        }
+        update(groups![0], LearningRate);
+        update(groups[1], BiasLearningRate!.Value);
     }
 
     /// <summary>Writes the optimizer's state (moments and step count) as safetensors.</summary>
@@ -135,6 +167,12 @@ internal sealed class FlatOptimizer : IDisposable
     public void Dispose()
     {
         foreach (var p in trained) p.grad = null; // the gradient buffer goes with the optimizer
+        foreach (var (p, f, sc) in groups ?? [])
+        {
+            p.Dispose();
+            f.Dispose();
+            sc.Dispose();
+        }
         first.Dispose();
         second?.Dispose();
         scratch.Dispose();

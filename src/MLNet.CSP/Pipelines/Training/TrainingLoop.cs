@@ -146,6 +146,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             long step = (long)epoch * batches + b;
             lr = LearningRates.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
             optimizer!.LearningRate = lr;
+            optimizer.BiasLearningRate = LearningRates.BiasAt(step, warmupSteps, options.WarmupBiasLearningRate, lr);
             var loss = task.Loss(images.to(device), targets);
             float value = loss.item<float>();
             if (!float.IsFinite(value))
@@ -211,11 +212,16 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             parameter.requires_grad = !frozen || task.IsHead(name);
         optimizer?.Dispose();
         optimizer = null;
-        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        optimizer = new FlatOptimizer(trainable, options.Optimizer, options.LearningRate, options.WeightDecay);
+        var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
+        optimizer = options.WarmupBiasLearningRate > 0 && options.WarmupEpochs > 0
+            ? new FlatOptimizer(trainable.Where(p => !IsBias(p.name)).Select(p => p.parameter).ToList(),
+                trainable.Where(p => IsBias(p.name)).Select(p => p.parameter).ToList(), options.Optimizer, options.LearningRate, options.WeightDecay)
+            : new FlatOptimizer(trainable.Select(p => p.parameter).ToList(), options.Optimizer, options.LearningRate, options.WeightDecay);
         average?.Rebind(model);
         if (!force) channel.Info(frozen ? "Backbone frozen." : "Backbone unfrozen: training the whole network.");
     }
+
+    private static bool IsBias(string name) => name == "bias" || name.EndsWith(".bias", StringComparison.Ordinal);
 
     private string Fingerprint() => string.Join("|", FlatOptimizer.StateFormat, task.Identity,
         $"ema {(options.EmaDecay ?? task.DefaultEmaDecay).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", train.Count, validation?.Count ?? 0, options.TrainingFingerprint(), seed, train.Fingerprint);
