@@ -28,7 +28,7 @@ internal static class DigitCanvases
         Write(output, "train", trainCount, train, new Random(1));
         Write(output, "val", testCount, test, new Random(2));
         File.WriteAllText(Path.Combine(output, "data.yaml"),
-            "# handwritten digits on noisy canvases (MLNet.CSP benchmark digits-make)\npath: .\ntrain: images/train\nval: images/val\nnames: [zero, one, two, three, four, five, six, seven, eight, nine]\n");
+            "# handwritten digits on noisy canvases (MLNet.CSP benchmark digits-make); paths relative to this file\ntrain: images/train\nval: images/val\nnames: [zero, one, two, three, four, five, six, seven, eight, nine]\n");
         Console.WriteLine($"{trainCount} training and {testCount} validation canvases in {output}");
     }
 

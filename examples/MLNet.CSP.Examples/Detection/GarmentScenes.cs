@@ -68,7 +68,7 @@ internal static class GarmentScenes
             File.WriteAllLines(Path.Combine(labels, name + ".txt"), lines);
         }
         File.WriteAllText(Path.Combine(root, "data.yaml"),
-            $"# garment scenes (MLNet.CSP example detect --export-yolo)\npath: .\ntrain: images/train\nval: images/val\nnames: [{string.Join(", ", Classes)}]\n");
+            $"# garment scenes (MLNet.CSP example detect --export-yolo); paths relative to this file\ntrain: images/train\nval: images/val\nnames: [{string.Join(", ", Classes)}]\n");
     }
 
     /// <summary>A dim colour gradient with blotches and pixel noise, so that the background is not a constant.</summary>

@@ -148,7 +148,11 @@ public static class Checkpoint
         }
     }
 
-    /// <summary>Writes a state dict: safetensors for <c>.safetensors</c>, else a PyTorch pickle.</summary>
+    /// <summary>
+    /// Writes a state dict: safetensors for <c>.safetensors</c>, else a PyTorch pickle. The file is written beside the target
+    /// and moved over it when complete (missing folders are created): a failed write leaves an earlier file as it was, and the
+    /// target is replaced, not written through (a link at the path becomes a file).
+    /// </summary>
     public static void Save(IReadOnlyDictionary<string, Tensor> stateDict, string path)
     {
         ArgumentNullException.ThrowIfNull(stateDict);

@@ -49,9 +49,10 @@ public abstract class CspTrainingOptions : CspNetworkOptions
     public double WarmupEpochs { get; set; } = CspDefaults.WarmupEpochs;
 
     /// <summary>
-    /// The biases' learning rate at the first warm-up step; it moves linearly to the schedule's by the warm-up's end while the other
-    /// parameters rise from 0 (Ultralytics' <c>warmup_bias_lr</c>, 0.1 there for SGD, 0 for Adam). Default 0: biases warm up like
-    /// the other parameters (measured on the digit canvases with AdamW: no gain).
+    /// Bias warm-up: during the warm-up the biases' learning rate moves linearly from this value down to the schedule's while the
+    /// other parameters' rises from 0 (Ultralytics' <c>warmup_bias_lr</c>: 0.1 in its defaults, set to 0 when its optimizer is
+    /// chosen automatically). Default 0: biases warm up like the other parameters (measured on the digit canvases with AdamW
+    /// at 0.01: no gain). Needs <see cref="WarmupEpochs"/> &gt; 0. Biases keep the weight decay of the other parameters.
     /// </summary>
     public double WarmupBiasLearningRate { get; set; } = CspDefaults.WarmupBiasLearningRate;
 
@@ -138,7 +139,7 @@ public abstract class CspTrainingOptions : CspNetworkOptions
 
     /// <summary>The option values that identify a run for resuming (with the data and the task's own settings).</summary>
     internal string TrainingFingerprint() => string.Join("|", Epochs, BatchSize, LearningRate, Optimizer, WeightDecay, Schedule, WarmupEpochs,
-        FreezeBackbone, UnfreezeAfterEpochs) + (WarmupBiasLearningRate > 0 ? $"|bias warm-up {WarmupBiasLearningRate:R}" : "");
+        FreezeBackbone, UnfreezeAfterEpochs) + (WarmupBiasLearningRate > 0 ? FormattableString.Invariant($"|bias warm-up {WarmupBiasLearningRate:R}") : "");
 
     internal override void Validate()
     {

@@ -27,6 +27,7 @@ internal sealed class FlatOptimizer : IDisposable
     private readonly Tensor scratch;
     private readonly IReadOnlyList<Parameter> trained;
     private readonly (Tensor Parameters, Tensor First, Tensor Scratch)[]? groups; // [the other parameters, the biases] when biases are a group
+    private readonly bool biasesOnly; // every trained parameter is a bias: the whole buffer steps with the biases' rate
     private long steps;
 
     /// <summary>One group: every parameter steps with <see cref="LearningRate"/>.</summary>
@@ -78,6 +79,7 @@ internal sealed class FlatOptimizer : IDisposable
         second = kind == CspOptimizer.AdamW ? torch.zeros_like(parameters) : null;
         scratch = torch.empty_like(parameters);
         long split = others.Sum(p => p.numel());
+        biasesOnly = biases.Count > 0 && split == 0;
         if (biases.Count > 0 && split > 0)
             groups = [(parameters.narrow(0, 0, split), first.narrow(0, 0, split), scratch.narrow(0, 0, split)),
                       (parameters.narrow(0, split, total - split), first.narrow(0, split, total - split), scratch.narrow(0, split, total - split))];
@@ -100,7 +102,7 @@ internal sealed class FlatOptimizer : IDisposable
     {
         using var noGrad = torch.no_grad();
         steps++;
-        double lr = LearningRate;
+        double lr = biasesOnly ? BiasLearningRate ?? LearningRate : LearningRate;
         bool split = groups is not null && BiasLearningRate is double b && b != lr;
         if (kind == CspOptimizer.AdamW)
         {
@@ -127,7 +129,7 @@ internal sealed class FlatOptimizer : IDisposable
     {
         if (!split)
         {
-            update((parameters, first, scratch), LearningRate);
+            update((parameters, first, scratch), biasesOnly ? BiasLearningRate ?? LearningRate : LearningRate);
             return;
         }
         update(groups![0], LearningRate);

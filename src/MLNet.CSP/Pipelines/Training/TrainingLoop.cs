@@ -42,6 +42,8 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
         var resumed = directory is null ? null : TrainingState.TryRead(directory, fingerprint);
         Dictionary<string, Tensor>? bestWeights = null;
         using var channel = host.Start(task.Name);
+        if (options.WarmupBiasLearningRate > 0 && warmupSteps == 0)
+            channel.Warning($"WarmupBiasLearningRate ({options.WarmupBiasLearningRate}) has no effect: the warm-up has no step (WarmupEpochs {options.WarmupEpochs}).");
         try
         {
             SetFrozen(resumed?.Frozen ?? frozen, force: true, channel);
@@ -127,6 +129,7 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
             optimizer = null;
             average?.Dispose();
             average = null;
+            NativeHeap.Release(); // the fit's buffers are free now: hand the pages back to the kernel
         }
     }
 
