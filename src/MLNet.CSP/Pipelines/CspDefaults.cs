@@ -95,6 +95,9 @@ public static class CspDefaults
     /// <summary>The detector's exponential moving average of its weights (Ultralytics' decay, ramped up over 2,000 steps).</summary>
     public const double DetectorEmaDecay = 0.9999;
 
+    /// <summary>Detector left-right flips (off: measured worse with the recipe on digits and on garments).</summary>
+    public const bool DetectorHorizontalFlip = false;
+
     /// <summary>Detector peak learning rate (AdamW).</summary>
     public const double DetectorLearningRate = 1e-3;
 
