@@ -26,7 +26,7 @@ public class CspObjectDetectionOptions : CspTrainingOptions
     /// <summary>
     /// Mirror half of the training images left-right (boxes mirrored with them). Off by default since 3.3.0: with the mosaic,
     /// scale, translation and HSV recipe, flips cost 9 points of mAP50 on digits and 0.5-0.7 (1.7-2.3 of mAP@[.5:.95]) on the
-    /// example's garments (2 seeds each). Turn it on where mirrored objects keep their class and it measures better on your data.
+    /// example's garments (digits 1 seed, garments 2). Turn it on where mirrored objects keep their class and it measures better on your data.
     /// </summary>
     public bool HorizontalFlip { get; set; } = CspDefaults.DetectorHorizontalFlip;
 
