@@ -6,7 +6,9 @@ namespace MLNet.CSP.Pipelines.AutoML;
 /// <summary>
 /// The first stage: for each architecture and image size, featurize the training and validation images once (a frozen
 /// backbone, features cached in memory), then fit every declared ML.NET head on the cached features in seconds and rank.
-/// A combination whose estimated featurization exceeds the stage's time left is not started.
+/// A combination whose estimated featurization exceeds the stage's time left is not started. Until some trial has completed,
+/// the stage may run on to the search's deadline: a slow start (loading the images, a busy machine) must not spend the stage's
+/// share before its first combination and leave the search with no result.
 /// </summary>
 internal sealed class FeatureStage(SearchState state)
 {
@@ -27,7 +29,7 @@ internal sealed class FeatureStage(SearchState state)
         var scores = new Dictionary<(string, int), double>();
         foreach (var combo in Combos(state))
         {
-            if (state.Clock.SecondsLeftUntil(stageEndSeconds) <= 0 || state.Clock.Caller.IsCancellationRequested) break;
+            if (state.Clock.SecondsLeftUntil(EndFor(stageEndSeconds)) <= 0 || state.Clock.Caller.IsCancellationRequested) break;
             var pending = new List<CspImageClassificationSearchSpace>();
             foreach (var head in heads)
             {
@@ -47,6 +49,10 @@ internal sealed class FeatureStage(SearchState state)
         }
         Ranking.AddRange(scores.OrderByDescending(e => e.Value).Select(e => e.Key));
     }
+
+    /// <summary>The stage's end, or the search's deadline while no trial has completed yet.</summary>
+    private double EndFor(double stageEnd) =>
+        state.Trials.Any(t => t.Status == CspTrialStatus.Completed) ? stageEnd : Math.Max(stageEnd, state.Clock.BudgetSeconds);
 
     /// <summary>The initial configuration's architecture and size first, then the others by multiply-accumulates.</summary>
     public static List<(string Architecture, int Size)> Combos(SearchState state)
@@ -70,8 +76,9 @@ internal sealed class FeatureStage(SearchState state)
     }
 
     /// <summary>False when the stage must end (budget, cancellation).</summary>
-    private bool RunCombo((string Architecture, int Size) combo, List<CspImageClassificationSearchSpace> pending, double stageEnd, Dictionary<(string, int), double> scores)
+    private bool RunCombo((string Architecture, int Size) combo, List<CspImageClassificationSearchSpace> pending, double stageEndSeconds, Dictionary<(string, int), double> scores)
     {
+        double stageEnd = EndFor(stageEndSeconds);
         double left = state.Clock.SecondsLeftUntil(stageEnd);
         if (state.Costs.Featurize(combo) is double estimate && estimate > left)
         {
@@ -113,7 +120,7 @@ internal sealed class FeatureStage(SearchState state)
         bool go = true;
         for (int i = 0; i < pending.Count && go; i++)
             go = RunHead(combo, pending[i], i == 0 ? firstId : state.NextTrialId(), announce: i > 0, featurizer, trainFeatures, validationFeatures,
-                i == 0 ? watch : state.Clock.StartTimer(), stageEnd, scores);
+                i == 0 ? watch : state.Clock.StartTimer(), EndFor(stageEndSeconds), scores);
         if (!state.Best.Owns(featurizer)) featurizer.Dispose();
         return go;
     }

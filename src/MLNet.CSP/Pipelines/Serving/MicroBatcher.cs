@@ -17,7 +17,7 @@ internal sealed class MicroBatcher : IDisposable
     private readonly Channel<Request> queue;
     private readonly Thread worker;
     private Task<bool>? waiting;
-    private long requests, batches, largest;
+    private long requests, batches, largest, delayWaits;
     private int arriving; // callers between entering ComputeAsync and their request being queued
     private int disposed;
     private readonly ManualResetEventSlim open = new(true); // closed only by tests (Hold) to let requests queue up
@@ -44,6 +44,9 @@ internal sealed class MicroBatcher : IDisposable
 
     public CspBatchPredictorStatistics Statistics =>
         new(Interlocked.Read(ref requests), Interlocked.Read(ref batches), (int)Interlocked.Read(ref largest));
+
+    /// <summary>Times the scoring thread waited on the delay for another caller to arrive (for tests: waits a batch needed, not wall time).</summary>
+    internal long DelayWaits => Interlocked.Read(ref delayWaits);
 
     /// <summary>Requests queued and not yet taken into a batch.</summary>
     internal int Queued => queue.Reader.Count;
@@ -138,7 +141,9 @@ internal sealed class MicroBatcher : IDisposable
                 // Wait only while another caller is on its way (a lone request goes at once); the delay counts from the
                 // batch's first request, and a full batch goes at once.
                 var left = maxDelay - Stopwatch.GetElapsedTime(first);
-                if (batch.Count == 0 || Volatile.Read(ref arriving) == 0 || left <= TimeSpan.Zero || !WaitForWork(reader, left)) break;
+                if (batch.Count == 0 || Volatile.Read(ref arriving) == 0 || left <= TimeSpan.Zero) break;
+                Interlocked.Increment(ref delayWaits);
+                if (!WaitForWork(reader, left)) break;
             }
             if (batch.Count > 0) Compute(batch);
             batch.Clear();

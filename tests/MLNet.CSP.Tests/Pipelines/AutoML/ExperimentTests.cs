@@ -268,6 +268,28 @@ public sealed class ExperimentTests : TempDirectoryTest
         StringAssert.Contains(again.Message, "cancelled before a trial finished");
     }
 
+    [TestMethod]
+    [Timeout(300_000)]
+    public async Task ASlowStartThatSpendsTheFeatureStagesShareStillGetsAFirstResult()
+    {
+        // The frozen-features stage is given 0.1 s of the 20 s: its share is spent (as loading the images on a busy machine spent
+        // it in a real run) before the first combination could start. The first combination still runs, past the share, so the
+        // search has a result; nothing else is started in the spent stage.
+        var (ml, train, validation) = Tiny(perClass: 8, validationPerClass: 4);
+        var options = Options(20);
+        options.FeatureStageFraction = 0.005;
+        using var result = await ml.CspAutoML().CreateImageClassificationExperiment(options).SetDataset(train, validation).SetSearchSpace<TinySpace>().RunAsync();
+        foreach (var t in result.Trials) Console.WriteLine(t + (t.Error is null ? "" : " " + t.Error));
+        var first = result.Trials[0];
+        Assert.AreEqual(CspSearchStage.Features, first.Stage, first.ToString());
+        Assert.AreEqual(CspTrialStatus.Completed, first.Status, first.Error);
+        Assert.AreEqual(32, first.Parameters.ImageSize, "The initial combination comes first.");
+        Assert.IsFalse(result.Trials.Any(t => t.Stage == CspSearchStage.Features && t.Parameters.ImageSize == 16 && t.Status == CspTrialStatus.Completed),
+            "Once a trial has completed, the spent stage starts no other combination.");
+        Assert.IsLessThanOrEqualTo(20.0, result.Elapsed.TotalSeconds, "The budget is kept.");
+        Assert.IsNotNull(result.Model);
+    }
+
     /// <summary>The one test on the wall clock: a real search of 20 s returns, with its best model, well within a generous bound.</summary>
     [TestMethod]
     [Timeout(300_000)]
