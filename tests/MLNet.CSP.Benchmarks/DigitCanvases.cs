@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.CSP.Pipelines;
+using MLNet.CSP.Detection;
 using MLNet.CSP.Pipelines.Detection;
 using SkiaSharp;
 
@@ -116,6 +118,7 @@ internal static class DigitCanvases
                     break;
                 case "recipe": break; // the defaults
                 case "noema": o.EmaDecay = 0; break;
+                case "nodecay1d": o.ExemptNormAndBiasFromWeightDecay = true; break;
                 case var p when p.StartsWith("ema", StringComparison.Ordinal): o.EmaDecay = double.Parse(p[3..], CultureInfo.InvariantCulture); break;
                 case "nomosaic": o.Mosaic = 0; break;
                 case var p when p.StartsWith("biaswarm", StringComparison.Ordinal): o.WarmupBiasLearningRate = double.Parse(p[8..], CultureInfo.InvariantCulture); break;
@@ -152,5 +155,41 @@ internal static class DigitCanvases
         var metrics = ml.MulticlassClassification.EvaluateCspObjectDetection(model.Transform(val));
         Console.WriteLine(FormattableString.Invariant(
             $"| {preset} | {seed} | {epochs} | {metrics.AveragePrecision50:F3} | {metrics.MeanAveragePrecision:F3} | {seconds:F0} s | {seconds / epochs:F1} s | {ProcessMemory.PeakResidentBytes() >> 20} MB |"));
+    }
+
+    /// <summary>
+    /// Scores another detector's detections on a YOLO set's val split with the library's COCO evaluator (the minimal-head anchor,
+    /// peer/centernet_anchor.py): DETECTIONS is a TSV of image file name, class index, score, x0, y0, x1, y1 in pixels.
+    /// TIMES is the anchor's own "seconds, seconds per epoch, peak MB" line. Prints the row of <see cref="Train"/>'s table.
+    /// </summary>
+    public static void EvaluateDetections(string dataset, string detections, string label, int seed, int epochs, string times)
+    {
+        var found = new Dictionary<string, List<ScoredBox>>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(detections))
+        {
+            var f = line.Split('\t');
+            if (f.Length != 7) throw new InvalidDataException($"{detections}: expected 7 tab-separated fields, got {f.Length}: '{line}'");
+            float V(int i) => float.Parse(f[i], CultureInfo.InvariantCulture);
+            if (!found.TryGetValue(f[0], out var list)) found[f[0]] = list = [];
+            list.Add(new ScoredBox(new MLNet.CSP.Detection.BoundingBox(V(3), V(4), V(5), V(6)), int.Parse(f[1], CultureInfo.InvariantCulture), V(2)));
+        }
+        var ml = new MLContext(seed: 1);
+        var val = ml.Data.LoadFromYoloDataset(dataset, "val");
+        var truth = new List<IReadOnlyList<LabeledBox>>();
+        var detected = new List<IReadOnlyList<ScoredBox>>();
+        var paths = val.GetColumn<string>("ImagePath").ToList();
+        var labels = val.GetColumn<VBuffer<uint>>("Label").Select(v => v.DenseValues().ToArray()).ToList();
+        var boxes = val.GetColumn<VBuffer<float>>("BoundingBoxes").Select(v => v.DenseValues().ToArray()).ToList();
+        for (int i = 0; i < paths.Count; i++)
+        {
+            truth.Add([.. labels[i].Select((k, j) => new LabeledBox(new MLNet.CSP.Detection.BoundingBox(boxes[i][4 * j], boxes[i][4 * j + 1], boxes[i][4 * j + 2], boxes[i][4 * j + 3]), (int)k - 1))]);
+            detected.Add(found.TryGetValue(Path.GetFileName(paths[i]), out var list) ? list : []);
+        }
+        int unmatched = found.Keys.Count(k => !paths.Any(p => Path.GetFileName(p) == k));
+        if (unmatched > 0) throw new InvalidDataException($"{detections}: {unmatched} image names are not in the val split.");
+        var metrics = MLNet.CSP.Detection.Evaluation.CocoEvaluator.Evaluate(truth, detected);
+        var t = times.Split(['\t', ' ', ','], StringSplitOptions.RemoveEmptyEntries);
+        Console.WriteLine(FormattableString.Invariant(
+            $"| {label} | {seed} | {epochs} | {metrics.AveragePrecision50:F3} | {metrics.MeanAveragePrecision:F3} | {t[0]} s | {t[1]} s | {t[2]} MB |"));
     }
 }

@@ -22,6 +22,11 @@ if (args.Length > 3 && args[0] == "detector-digits")
     DigitCanvases.Train(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 30, args.Length > 5 ? int.Parse(args[5]) : 128);
     return;
 }
+if (args.Length > 6 && args[0] == "evaluate-detections")
+{
+    DigitCanvases.EvaluateDetections(args[1], args[2], args[3], int.Parse(args[4]), int.Parse(args[5]), args[6]);
+    return;
+}
 if (args.Length > 1 && args[0] == "peer-weights")
 {
     StepProfile.WritePeerCheck(args[1], args.Length > 2 ? args[2] : "cs3darknet_s");

@@ -62,6 +62,9 @@ public static class CspDefaults
     /// <summary>The biases' starting learning rate in the warm-up (0: as the other parameters; Ultralytics' <c>warmup_bias_lr</c>).</summary>
     public const double WarmupBiasLearningRate = 0;
 
+    /// <summary>Whether normalisation weights and biases are exempt from weight decay.</summary>
+    public const bool ExemptNormAndBiasFromWeightDecay = false;
+
     /// <summary>Label smoothing of the cross-entropy loss.</summary>
     public const double LabelSmoothing = 0.1;
 

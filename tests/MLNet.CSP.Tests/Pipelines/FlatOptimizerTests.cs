@@ -119,6 +119,62 @@ public sealed class FlatOptimizerTests : TempDirectoryTest
     }
 
     [TestMethod]
+    [DataRow(CspOptimizer.AdamW, false)]
+    [DataRow(CspOptimizer.SgdMomentum, false)]
+    [DataRow(CspOptimizer.AdamW, true)]
+    [DataRow(CspOptimizer.SgdMomentum, true)]
+    public void NormWeightsAndBiasesExemptFromDecayStepAsTorchSharpsUndecayedGroupDoes(CspOptimizer kind, bool biasGroup)
+    {
+        const double decay = 0.5; // large, so the exemption shows within six steps
+        static bool IsBias(string name) => name.EndsWith(".bias", StringComparison.Ordinal);
+        static double BiasRate(double lr) => 3 * lr;
+        // The reference: TorchSharp's optimizers, one with the decay for the convolution and linear weights, one without for
+        // every 1-D parameter (normalisation weights, and biases unless they are a group of their own rate).
+        using var reference = Network();
+        TorchSharp.Modules.OptimizerHelper Make(IEnumerable<TorchSharp.Modules.Parameter> group, double weightDecay) => kind == CspOptimizer.AdamW
+            ? torch.optim.AdamW(group, 1e-2, weight_decay: weightDecay)
+            : torch.optim.SGD(group, 1e-2, momentum: 0.9, weight_decay: weightDecay);
+        var all = reference.named_parameters().ToList();
+        var groups = new List<(TorchSharp.Modules.OptimizerHelper Optimizer, Func<double, double> Rate)>
+        {
+            (Make(all.Where(p => p.parameter.dim() > 1).Select(p => p.parameter), decay), lr => lr),
+            (Make(all.Where(p => p.parameter.dim() <= 1 && !(biasGroup && IsBias(p.name))).Select(p => p.parameter), 0), lr => lr),
+        };
+        if (biasGroup) groups.Add((Make(all.Where(p => IsBias(p.name)).Select(p => p.parameter), 0), BiasRate));
+        Steps(reference, () => groups.ForEach(g => g.Optimizer.zero_grad()), () => groups.ForEach(g => g.Optimizer.step()), lr =>
+        {
+            foreach (var (optimizer, rate) in groups)
+                foreach (var g in optimizer.ParamGroups) g.LearningRate = rate(lr);
+        }, 6);
+        groups.ForEach(g => g.Optimizer.Dispose());
+
+        using var flat = Network();
+        var named = flat.named_parameters().ToList();
+        Assert.IsTrue(named.Any(p => p.parameter.dim() == 1 && !IsBias(p.name)), "The network has normalisation weights.");
+        using (var optimizer = new FlatOptimizer(named.Where(p => !biasGroup || !IsBias(p.name)).Select(p => p.parameter).ToList(),
+            named.Where(p => biasGroup && IsBias(p.name)).Select(p => p.parameter).ToList(), kind, 1e-2, decay, exemptOneDimensional: true))
+            Steps(flat, optimizer.ZeroGrad, optimizer.Step, lr => (optimizer.LearningRate, optimizer.BiasLearningRate) = (lr, biasGroup ? BiasRate(lr) : null), 6);
+
+        using var decayed = Network(); // the same steps with every parameter decayed: the exemption must have made a difference
+        using (var optimizer = new FlatOptimizer(decayed.parameters().ToList(), kind, 1e-2, decay))
+            Steps(decayed, optimizer.ZeroGrad, optimizer.Step, lr => optimizer.LearningRate = lr, 6);
+
+        var expected = Weights(reference);
+        var actual = Weights(flat);
+        var everyDecayed = Weights(decayed);
+        double worst = 0, apart = 0;
+        foreach (var (name, values) in expected)
+            for (int i = 0; i < values.Length; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(values[i] - actual[name][i]));
+                if (!IsBias(name) && named.First(p => p.name == name).parameter.dim() == 1)
+                    apart = Math.Max(apart, Math.Abs(values[i] - everyDecayed[name][i]));
+            }
+        Assert.IsGreaterThan(1e-3, apart, "Exempting the normalisation weights must change their steps, or the comparison proves nothing.");
+        Assert.IsLessThan(1e-5, worst, $"{kind}: largest difference from TorchSharp's optimizers {worst:E1}");
+    }
+
+    [TestMethod]
     public void TheBiasWarmUpFallsFromItsStartToTheScheduleWhileTheOthersRise()
     {
         const double peak = 1e-3, start = 0.1;

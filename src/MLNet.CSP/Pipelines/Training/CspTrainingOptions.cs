@@ -52,9 +52,16 @@ public abstract class CspTrainingOptions : CspNetworkOptions
     /// Bias warm-up: during the warm-up the biases' learning rate moves linearly from this value down to the schedule's while the
     /// other parameters' rises from 0 (Ultralytics' <c>warmup_bias_lr</c>: 0.1 in its defaults, set to 0 when its optimizer is
     /// chosen automatically). Default 0: biases warm up like the other parameters (measured on the digit canvases with AdamW
-    /// at 0.01: no gain). Needs <see cref="WarmupEpochs"/> &gt; 0. Biases keep the weight decay of the other parameters.
+    /// at 0.01: no gain). Needs <see cref="WarmupEpochs"/> &gt; 0. Biases keep the weight decay of the other parameters unless
+    /// <see cref="ExemptNormAndBiasFromWeightDecay"/>.
     /// </summary>
     public double WarmupBiasLearningRate { get; set; } = CspDefaults.WarmupBiasLearningRate;
+
+    /// <summary>
+    /// No weight decay on one-dimensional parameters (normalisation weights and biases), as timm's and Ultralytics' optimizers
+    /// group them; convolution and linear weights keep <see cref="WeightDecay"/>.
+    /// </summary>
+    public bool ExemptNormAndBiasFromWeightDecay { get; set; } = CspDefaults.ExemptNormAndBiasFromWeightDecay;
 
     /// <summary>Train the task's head only (the backbone frozen, in eval mode).</summary>
     public bool FreezeBackbone { get; set; }
@@ -139,7 +146,8 @@ public abstract class CspTrainingOptions : CspNetworkOptions
 
     /// <summary>The option values that identify a run for resuming (with the data and the task's own settings).</summary>
     internal string TrainingFingerprint() => string.Join("|", Epochs, BatchSize, LearningRate, Optimizer, WeightDecay, Schedule, WarmupEpochs,
-        FreezeBackbone, UnfreezeAfterEpochs) + (WarmupBiasLearningRate > 0 ? FormattableString.Invariant($"|bias warm-up {WarmupBiasLearningRate:R}") : "");
+        FreezeBackbone, UnfreezeAfterEpochs) + (WarmupBiasLearningRate > 0 ? FormattableString.Invariant($"|bias warm-up {WarmupBiasLearningRate:R}") : "")
+        + (ExemptNormAndBiasFromWeightDecay ? "|no decay on 1-D" : "");
 
     internal override void Validate()
     {

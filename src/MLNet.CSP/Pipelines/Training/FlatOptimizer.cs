@@ -10,7 +10,9 @@ namespace MLNet.CSP.Pipelines.Training;
 /// 0.9, no dampening). One difference: a trained parameter that gets no gradient in a step (unused by the loss) has a zero
 /// gradient here, not none, so weight decay and the moments still move it; PyTorch leaves it alone. Biases may form a second
 /// group, stored after the other parameters, with a learning rate of their own (<see cref="BiasLearningRate"/>, for the bias
-/// warm-up): the moments are still updated over the whole buffer, only the decay and the update run per group.
+/// warm-up): the moments are still updated over the whole buffer, only the decay and the update run per group. One-dimensional
+/// parameters (normalisation weights and biases) may be exempt from weight decay, as timm's and Ultralytics' optimizers make
+/// them: the others are then stored first and the decay runs over their leading range only.
 /// </summary>
 internal sealed class FlatOptimizer : IDisposable
 {
@@ -28,6 +30,8 @@ internal sealed class FlatOptimizer : IDisposable
     private readonly IReadOnlyList<Parameter> trained;
     private readonly (Tensor Parameters, Tensor First, Tensor Scratch)[]? groups; // [the other parameters, the biases] when biases are a group
     private readonly bool biasesOnly; // every trained parameter is a bias: the whole buffer steps with the biases' rate
+    private readonly (Tensor Parameters, Tensor Scratch)? decayed; // the leading range that gets weight decay, when 1-D parameters are exempt
+    private readonly bool exempt;
     private long steps;
 
     /// <summary>One group: every parameter steps with <see cref="LearningRate"/>.</summary>
@@ -36,11 +40,22 @@ internal sealed class FlatOptimizer : IDisposable
     {
     }
 
-    /// <summary>Two groups: <paramref name="biases"/> (stored last) step with <see cref="BiasLearningRate"/>, the rest with <see cref="LearningRate"/>.</summary>
-    public FlatOptimizer(IReadOnlyList<Parameter> others, IReadOnlyList<Parameter> biases, CspOptimizer kind, double learningRate, double weightDecay)
+    /// <summary>
+    /// Two groups: <paramref name="biases"/> (stored last) step with <see cref="BiasLearningRate"/>, the rest with <see cref="LearningRate"/>.
+    /// With <paramref name="exemptOneDimensional"/>, parameters of one dimension (or none) get no weight decay: among
+    /// <paramref name="others"/> they are stored after the rest, and the biases (one-dimensional) are never decayed.
+    /// </summary>
+    public FlatOptimizer(IReadOnlyList<Parameter> others, IReadOnlyList<Parameter> biases, CspOptimizer kind, double learningRate, double weightDecay,
+        bool exemptOneDimensional = false)
     {
         ArgumentNullException.ThrowIfNull(others);
         ArgumentNullException.ThrowIfNull(biases);
+        if (exemptOneDimensional)
+        {
+            if (biases.FirstOrDefault(p => p.dim() > 1) is { } wide)
+                throw new ArgumentException($"A bias of {wide.dim()} dimensions cannot be exempt from weight decay as a one-dimensional parameter.", nameof(biases));
+            others = [.. others.Where(p => p.dim() > 1), .. others.Where(p => p.dim() <= 1)];
+        }
         var trainable = others.Concat(biases).ToList();
         if (trainable.Count == 0) throw new ArgumentException("Nothing to train: no parameter requires a gradient.", nameof(others));
         if (kind is not (CspOptimizer.AdamW or CspOptimizer.SgdMomentum)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown optimizer.");
@@ -79,6 +94,12 @@ internal sealed class FlatOptimizer : IDisposable
         second = kind == CspOptimizer.AdamW ? torch.zeros_like(parameters) : null;
         scratch = torch.empty_like(parameters);
         long split = others.Sum(p => p.numel());
+        exempt = exemptOneDimensional;
+        if (exempt)
+        {
+            long length = others.Where(p => p.dim() > 1).Sum(p => p.numel());
+            if (length > 0) decayed = (parameters.narrow(0, 0, length), scratch.narrow(0, 0, length));
+        }
         biasesOnly = biases.Count > 0 && split == 0;
         if (biases.Count > 0 && split > 0)
             groups = [(parameters.narrow(0, 0, split), first.narrow(0, 0, split), scratch.narrow(0, 0, split)),
@@ -106,7 +127,12 @@ internal sealed class FlatOptimizer : IDisposable
         bool split = groups is not null && BiasLearningRate is double b && b != lr;
         if (kind == CspOptimizer.AdamW)
         {
-            if (weightDecay != 0) ForEachGroup(split, (g, rate) => g.Parameters.mul_(1 - rate * weightDecay));
+            if (weightDecay != 0)
+            {
+                // Exempt 1-D parameters: the decayed range lies before them and the biases, in the group of the main rate.
+                if (!exempt) ForEachGroup(split, (g, rate) => g.Parameters.mul_(1 - rate * weightDecay));
+                else decayed?.Parameters.mul_(1 - LearningRate * weightDecay);
+            }
             first.mul_(Beta1).add_(gradients, alpha: 1 - Beta1);
             second!.mul_(Beta2).addcmul_(gradients, gradients, value: 1 - Beta2);
             double correction1 = 1 - Math.Pow(Beta1, steps);
@@ -117,7 +143,12 @@ internal sealed class FlatOptimizer : IDisposable
         else
         {
             var direction = gradients;
-            if (weightDecay != 0) direction = scratch.copy_(gradients).add_(parameters, alpha: weightDecay);
+            if (weightDecay != 0 && !exempt) direction = scratch.copy_(gradients).add_(parameters, alpha: weightDecay);
+            else if (weightDecay != 0 && decayed is { } range)
+            {
+                direction = scratch.copy_(gradients);
+                range.Scratch.add_(range.Parameters, alpha: weightDecay);
+            }
             if (steps == 1) first.copy_(direction);
             else first.mul_(Momentum).add_(direction);
             ForEachGroup(split, (g, rate) => g.Parameters.add_(g.First, alpha: -rate));
@@ -169,6 +200,8 @@ internal sealed class FlatOptimizer : IDisposable
     public void Dispose()
     {
         foreach (var p in trained) p.grad = null; // the gradient buffer goes with the optimizer
+        decayed?.Parameters.Dispose();
+        decayed?.Scratch.Dispose();
         foreach (var (p, f, sc) in groups ?? [])
         {
             p.Dispose();

@@ -216,10 +216,10 @@ internal sealed class TrainingLoop<TBatch>(IHost host, CspTrainingOptions option
         optimizer?.Dispose();
         optimizer = null;
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
-        optimizer = options.WarmupBiasLearningRate > 0 && options.WarmupEpochs > 0
-            ? new FlatOptimizer(trainable.Where(p => !IsBias(p.name)).Select(p => p.parameter).ToList(),
-                trainable.Where(p => IsBias(p.name)).Select(p => p.parameter).ToList(), options.Optimizer, options.LearningRate, options.WeightDecay)
-            : new FlatOptimizer(trainable.Select(p => p.parameter).ToList(), options.Optimizer, options.LearningRate, options.WeightDecay);
+        bool biasGroup = options.WarmupBiasLearningRate > 0 && options.WarmupEpochs > 0;
+        optimizer = new FlatOptimizer(trainable.Where(p => !biasGroup || !IsBias(p.name)).Select(p => p.parameter).ToList(),
+            biasGroup ? trainable.Where(p => IsBias(p.name)).Select(p => p.parameter).ToList() : [], options.Optimizer, options.LearningRate,
+            options.WeightDecay, options.ExemptNormAndBiasFromWeightDecay);
         average?.Rebind(model);
         if (!force) channel.Info(frozen ? "Backbone frozen." : "Backbone unfrozen: training the whole network.");
     }
