@@ -110,7 +110,7 @@ def targets(boxes, classes, grid):
         w, h = (x1 - x0) / STRIDE, (y1 - y0) / STRIDE
         cx, cy = (x0 + x1) / 2 / STRIDE, (y0 + y1) / 2 / STRIDE
         ix, iy = min(grid - 1, int(cx)), min(grid - 1, int(cy))
-        sigma = (2 * gaussian_radius(h, w) + 1) / 6
+        sigma = (2 * gaussian_radius(math.ceil(h), math.ceil(w)) + 1) / 6
         heat[c] = torch.maximum(heat[c], torch.exp(-((xs - ix) ** 2 + (ys - iy) ** 2) / (2 * sigma ** 2)))
         size[:, iy, ix] = torch.tensor([w, h])
         offset[:, iy, ix] = torch.tensor([cx - ix, cy - iy])
@@ -125,8 +125,10 @@ def loss_of(outputs, heat, size, offset, mask):
     positives = max(1.0, positive.sum().item())
     focal = -(positive * (1 - p) ** 2 * torch.log(p) + (1 - positive) * (1 - heat) ** 4 * p ** 2 * torch.log(1 - p)).sum() / positives
     m = mask.unsqueeze(1)
-    size_loss = (F.l1_loss(size_out * m, size * m, reduction="sum")) / positives
-    offset_loss = (F.l1_loss(offset_out * m, offset * m, reduction="sum")) / positives
+    # CenterNet's normalisation: the mask counts both channels of each object, so the sums are divided by twice the objects.
+    objects = max(1.0, mask.sum().item())
+    size_loss = F.l1_loss(size_out * m, size * m, reduction="sum") / (2 * objects)
+    offset_loss = F.l1_loss(offset_out * m, offset * m, reduction="sum") / (2 * objects)
     return focal + 0.1 * size_loss + offset_loss
 
 
@@ -166,6 +168,8 @@ def main(data, seed, output, epochs=30, batch=16):
     model = CenterNet(len(names))
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=5e-4)
     steps = epochs * (len(x) // batch)
+    if steps == 0:
+        raise SystemExit(f"{len(x)} training images make no batch of {batch}")
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
     print(f"PyTorch {torch.__version__}, CenterNet-style head on cs3darknet_s, {len(x)} images {x.shape[-1]}, batch {batch}, seed {seed}", file=sys.stderr)
     start = time.perf_counter()

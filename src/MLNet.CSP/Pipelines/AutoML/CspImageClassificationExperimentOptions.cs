@@ -42,7 +42,10 @@ public sealed class CspImageClassificationExperimentOptions
     /// <summary>Successive halving keeps one trial in this many at each rung and multiplies the epochs by it.</summary>
     public int ReductionFactor { get; set; } = CspDefaults.SearchReductionFactor;
 
-    /// <summary>Share of the budget the frozen-features stage may take before fine-tuning starts (two-stage strategy).</summary>
+    /// <summary>
+    /// Share of the budget the frozen-features stage may take before fine-tuning starts (two-stage strategy). While the search
+    /// has no model yet, its first combination may run past the share (a slow start still gets a result).
+    /// </summary>
     public double FeatureStageFraction { get; set; } = CspDefaults.SearchFeatureStageFraction;
 
     /// <summary>

@@ -6,9 +6,9 @@ namespace MLNet.CSP.Pipelines.AutoML;
 /// <summary>
 /// The first stage: for each architecture and image size, featurize the training and validation images once (a frozen
 /// backbone, features cached in memory), then fit every declared ML.NET head on the cached features in seconds and rank.
-/// A combination whose estimated featurization exceeds the stage's time left is not started. Until some trial has completed,
-/// the stage may run on to the search's deadline: a slow start (loading the images, a busy machine) must not spend the stage's
-/// share before its first combination and leave the search with no result.
+/// A combination whose estimated featurization exceeds the stage's time left is not started. While the search has no model
+/// yet, the first combination it runs may go on past the stage's share, to the deadline: a slow start (loading the images, a
+/// busy machine) must not spend the share before that combination and leave the search with no result.
 /// </summary>
 internal sealed class FeatureStage(SearchState state)
 {
@@ -27,9 +27,11 @@ internal sealed class FeatureStage(SearchState state)
         var heads = space.Choices<CspHeadTrainer>(nameof(CspImageClassificationSearchSpace.Head))
             .OrderBy(h => h == space.Initial.Head ? 0 : 1).ToList();
         var scores = new Dictionary<(string, int), double>();
+        bool attempted = false;
         foreach (var combo in Combos(state))
         {
-            if (state.Clock.SecondsLeftUntil(EndFor(stageEndSeconds)) <= 0 || state.Clock.Caller.IsCancellationRequested) break;
+            double end = !attempted && state.Best.Trial is null ? Math.Max(stageEndSeconds, state.Clock.BudgetSeconds) : stageEndSeconds;
+            if (state.Clock.SecondsLeftUntil(end) <= 0 || state.Clock.Caller.IsCancellationRequested) break;
             var pending = new List<CspImageClassificationSearchSpace>();
             foreach (var head in heads)
             {
@@ -45,14 +47,11 @@ internal sealed class FeatureStage(SearchState state)
                 else pending.Add(p);
             }
             if (pending.Count == 0) continue;
-            if (!RunCombo(combo, pending, stageEndSeconds, scores)) break;
+            attempted = true;
+            if (!RunCombo(combo, pending, end, stageEndSeconds, scores)) break;
         }
         Ranking.AddRange(scores.OrderByDescending(e => e.Value).Select(e => e.Key));
     }
-
-    /// <summary>The stage's end, or the search's deadline while no trial has completed yet.</summary>
-    private double EndFor(double stageEnd) =>
-        state.Trials.Any(t => t.Status == CspTrialStatus.Completed) ? stageEnd : Math.Max(stageEnd, state.Clock.BudgetSeconds);
 
     /// <summary>The initial configuration's architecture and size first, then the others by multiply-accumulates.</summary>
     public static List<(string Architecture, int Size)> Combos(SearchState state)
@@ -75,11 +74,14 @@ internal sealed class FeatureStage(SearchState state)
         }).Fit(state.Data.Train);
     }
 
-    /// <summary>False when the stage must end (budget, cancellation).</summary>
-    private bool RunCombo((string Architecture, int Size) combo, List<CspImageClassificationSearchSpace> pending, double stageEndSeconds, Dictionary<(string, int), double> scores)
+    /// <summary>
+    /// False when the stage must end (budget, cancellation). <paramref name="end"/> is the stage's end, or the deadline for the
+    /// search's first combination; once the search has a model, the remaining heads keep to <paramref name="stageEndSeconds"/>.
+    /// </summary>
+    private bool RunCombo((string Architecture, int Size) combo, List<CspImageClassificationSearchSpace> pending, double end, double stageEndSeconds,
+        Dictionary<(string, int), double> scores)
     {
-        double stageEnd = EndFor(stageEndSeconds);
-        double left = state.Clock.SecondsLeftUntil(stageEnd);
+        double left = state.Clock.SecondsLeftUntil(end);
         if (state.Costs.Featurize(combo) is double estimate && estimate > left)
         {
             state.Record(new CspTrialResult
@@ -95,7 +97,7 @@ internal sealed class FeatureStage(SearchState state)
         IDataView trainFeatures, validationFeatures;
         int firstId = state.NextTrialId();
         state.Started(new CspTrialResult { TrialId = firstId, Stage = CspSearchStage.Features, Parameters = pending[0], Status = CspTrialStatus.Running });
-        using (var token = state.Clock.TrialToken(stageEnd))
+        using (var token = state.Clock.TrialToken(end))
         {
             try
             {
@@ -120,7 +122,7 @@ internal sealed class FeatureStage(SearchState state)
         bool go = true;
         for (int i = 0; i < pending.Count && go; i++)
             go = RunHead(combo, pending[i], i == 0 ? firstId : state.NextTrialId(), announce: i > 0, featurizer, trainFeatures, validationFeatures,
-                i == 0 ? watch : state.Clock.StartTimer(), EndFor(stageEndSeconds), scores);
+                i == 0 ? watch : state.Clock.StartTimer(), state.Best.Trial is null ? end : stageEndSeconds, scores);
         if (!state.Best.Owns(featurizer)) featurizer.Dispose();
         return go;
     }
@@ -130,6 +132,15 @@ internal sealed class FeatureStage(SearchState state)
     {
         long dimensions = trainFeatures.Schema[FeaturesColumnName].Type.GetValueCount();
         double left = state.Clock.SecondsLeftUntil(stageEnd);
+        if (left <= 0)
+        {
+            state.Record(new CspTrialResult
+            {
+                TrialId = id, Stage = CspSearchStage.Features, Parameters = p, Status = CspTrialStatus.NotStarted,
+                Error = "the stage's time is spent",
+            });
+            return true;
+        }
         if (state.Costs.Head(p.Head, state.Data.TrainRows, dimensions) is double estimate && estimate > left)
         {
             state.Record(new CspTrialResult

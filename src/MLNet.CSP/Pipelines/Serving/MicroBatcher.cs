@@ -70,6 +70,7 @@ internal sealed class MicroBatcher : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         if (image.Width <= 0 || image.Height <= 0) throw new ArgumentException("The image has no pixels.", nameof(image));
         Interlocked.Increment(ref arriving);
+        bool onTheWay = true;
         Request request;
         try
         {
@@ -79,6 +80,9 @@ internal sealed class MicroBatcher : IDisposable
                 input = computation.Preprocess(image).DetachFromDisposeScope();
             }
             request = new Request(input, (image.Width, image.Height), cancellationToken);
+            // No longer on the way before the request can be seen: the scoring thread must not wait for a caller whose request it holds.
+            Interlocked.Decrement(ref arriving);
+            onTheWay = false;
             try
             {
                 await queue.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
@@ -92,7 +96,7 @@ internal sealed class MicroBatcher : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref arriving);
+            if (onTheWay) Interlocked.Decrement(ref arriving);
         }
         return await request.Done.Task.ConfigureAwait(false);
     }

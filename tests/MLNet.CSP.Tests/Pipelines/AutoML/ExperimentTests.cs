@@ -286,6 +286,8 @@ public sealed class ExperimentTests : TempDirectoryTest
         Assert.AreEqual(32, first.Parameters.ImageSize, "The initial combination comes first.");
         Assert.IsFalse(result.Trials.Any(t => t.Stage == CspSearchStage.Features && t.Parameters.ImageSize == 16 && t.Status == CspTrialStatus.Completed),
             "Once a trial has completed, the spent stage starts no other combination.");
+        Assert.IsFalse(result.Trials.Any(t => t.Stage == CspSearchStage.Features && t.Status == CspTrialStatus.Cancelled),
+            "The other heads are not started in the spent stage (recorded as not started, not cancelled at once).");
         Assert.IsLessThanOrEqualTo(20.0, result.Elapsed.TotalSeconds, "The budget is kept.");
         Assert.IsNotNull(result.Model);
     }
