@@ -238,6 +238,37 @@ public sealed class TrainingLoopBehaviourTests
 
     [TestMethod]
     [Timeout(60_000)]
+    public void ExemptingNormAndBiasFromDecayLeavesTheOneDimensionalParametersUndecayedInTheLoop()
+    {
+        List<Dictionary<string, Tensor>> Run(double decay, bool exempt, out Dictionary<string, Tensor> initial)
+        {
+            using var model = Network();
+            initial = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+            var task = new ScriptedTask(model, [1]) { RecordSteps = true };
+            var options = new CspImageClassificationTrainer.Options
+            {
+                Epochs = 1, BatchSize = 8, LearningRate = 0.05, WeightDecay = decay, Optimizer = CspOptimizer.SgdMomentum, WarmupEpochs = 0,
+                ExemptNormAndBiasFromWeightDecay = exempt,
+            };
+            new TrainingLoop<Tensor>(Host(), options, task, new Source(32), null, torch.CPU, seed: 1).Run();
+            return task.StepWeights;
+        }
+
+        var decayed = Run(1.0, false, out var start);
+        var undecayed = Run(0, false, out _);
+        var exempt = Run(1.0, true, out _);
+        // SGD's first step is the rate times (gradient + decay x weight), from the same weights and batch in every run: with the
+        // exemption the biases take the undecayed run's step and the weights the decayed run's.
+        foreach (var (key, value) in exempt[0])
+        {
+            bool bias = start[key].dim() == 1;
+            Assert.IsTrue(Same(value, (bias ? undecayed : decayed)[0][key]), $"{key}: the {(bias ? "undecayed" : "decayed")} run's step");
+            if (bias) Assert.IsFalse(Same(value, decayed[0][key]), $"{key}: the decay would have changed this bias's step");
+        }
+    }
+
+    [TestMethod]
+    [Timeout(60_000)]
     public void WithoutPatienceEveryEpochRunsAndTheLastIsTheModel()
     {
         using var model = Network();
