@@ -189,6 +189,7 @@ internal static class DigitCanvases
         if (unmatched > 0) throw new InvalidDataException($"{detections}: {unmatched} image names are not in the val split.");
         var metrics = MLNet.CSP.Detection.Evaluation.CocoEvaluator.Evaluate(truth, detected);
         var t = times.Split(['\t', ' ', ','], StringSplitOptions.RemoveEmptyEntries);
+        if (t.Length != 3) throw new ArgumentException($"TIMES must be the anchor's line 'seconds, seconds per epoch, peak MB'; got '{times}'.", nameof(times));
         Console.WriteLine(FormattableString.Invariant(
             $"| {label} | {seed} | {epochs} | {metrics.AveragePrecision50:F3} | {metrics.MeanAveragePrecision:F3} | {t[0]} s | {t[1]} s | {t[2]} MB |"));
     }
